@@ -1,0 +1,42 @@
+# LT — the commands operators and CI use. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+
+export DATABASE_URL_TEST ?= postgres://root@127.0.0.1:5432/lt
+
+.PHONY: setup run test lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+var/secret_key:
+	mkdir -p var
+	$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+# The local demo: embedded SQLite, DEBUG on (so the admin's static files are served).
+run: setup var/secret_key
+	DEBUG=true SECRET_KEY_FILE=var/secret_key $(PY) manage.py lt_run
+
+# The whole suite on PostgreSQL (DATABASE_URL, default the local server's `lt`).
+test: setup
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: setup
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,25 @@
+"""Vocabulary shared by several apps (kept here so no app imports another just for an enum)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Side(models.TextChoices):
+    BUY = "BUY", "Buy"
+    SELL = "SELL", "Sell"
+
+
+class TradingMode(models.TextChoices):
+    """How a strategy's signals are executed."""
+
+    PAPER = "paper", "Paper (simulated fills against the real book)"
+    LIVE = "live", "Live (real orders)"
+    OFF = "off", "Off (signals rejected)"
+
+
+class OrderType(models.TextChoices):
+    FAK = "FAK", "FAK (fill and kill)"
+    FOK = "FOK", "FOK (fill or kill)"
+    GTC = "GTC", "GTC (good till cancelled)"
+    GTD = "GTD", "GTD (good till date)"

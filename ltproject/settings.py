@@ -1,0 +1,202 @@
+"""LT settings, read from the environment through one django-environ object.
+
+Every value has an embedded default that suits the local demo (`make run`), except the
+secrets: with DEBUG off a missing SECRET_KEY is fatal, and so is live trading without the
+signer key. Secrets may come from `NAME` or from a file named by `NAME_FILE` (Docker/K8s
+secrets); they are never written to the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.FileAwareEnv()
+
+DEBUG: bool = env.bool("DEBUG", default=False)
+
+# Only a development deployment may run on a well-known key; production must bring its own.
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+if DEBUG:
+    SECRET_KEY: str = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
+
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_q",
+    "strategies",
+    "risk",
+    "execution",
+    "redemption",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ltproject.urls"
+WSGI_APPLICATION = "ltproject.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue on `timeout`
+        # instead of failing with "database is locked" halfway through a transaction.
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    else:
+        config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASE_URL: str = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lt.sqlite3'}")
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+
+# --- security (production values; `check --deploy` must pass with DEBUG off) -------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- email and alerts ----------------------------------------------------------------
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="lt@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ALERT_EMAILS: list[str] = env.list("ALERT_EMAILS", default=[])
+
+# --- venue (Polymarket CLOB, or the sandbox venue on loopback) -------------------------
+CLOB_HOST: str = env.str("CLOB_HOST", default="http://127.0.0.1:8765")
+CHAIN_ID: int = env.int("CHAIN_ID", default=137)
+# 0 EOA, 1 POLY_PROXY, 2 POLY_GNOSIS_SAFE, 3 POLY_1271 (deposit wallet).
+SIGNATURE_TYPE: int = env.int("SIGNATURE_TYPE", default=0)
+if SIGNATURE_TYPE not in (0, 1, 2, 3):
+    raise ImproperlyConfigured(f"SIGNATURE_TYPE must be 0, 1, 2 or 3, got {SIGNATURE_TYPE}")
+FUNDER_ADDRESS: str = env.str("FUNDER_ADDRESS", default="")
+SIGNER_PRIVATE_KEY: str = env.str("SIGNER_PRIVATE_KEY", default="")
+CHAIN_RPC_URL: str = env.str("CHAIN_RPC_URL", default="http://127.0.0.1:8545")
+
+# Live trading signs real orders; starting it without a signer key must fail at once rather
+# than at the first accepted signal.
+LIVE_TRADING: bool = env.bool("LIVE_TRADING", default=False)
+if LIVE_TRADING and not SIGNER_PRIVATE_KEY:
+    raise ImproperlyConfigured(
+        "LIVE_TRADING is on but SIGNER_PRIVATE_KEY (or SIGNER_PRIVATE_KEY_FILE) is not set"
+    )
+
+# Key from which signal-signing secrets are derived (see strategies.credentials). Rotating it
+# invalidates every issued signal credential, so it is separate from SECRET_KEY when set.
+CREDENTIALS_KEY: str = env.str("CREDENTIALS_KEY", default=SECRET_KEY)
+
+# --- jobs (django-q2) -----------------------------------------------------------------
+# ORM broker on the default database: at-least-once delivery, so every task is idempotent.
+# `timeout` < `retry` so a slow task is killed before it is handed to a second worker;
+# `catch_up` off so a trading tick missed during downtime runs once, not once per slot.
+Q_CLUSTER: dict[str, Any] = {
+    "name": "lt",
+    "orm": "default",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": 60,
+    "retry": 150,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 1000,
+    "poll": 0.5,
+    "sync": False,
+    "label": "Jobs",
+}
+
+# --- API --------------------------------------------------------------------------------
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "LT — Polymarket live trading API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # py-clob-client logs whole error bodies; keep it at WARNING.
+    "loggers": {"py_clob_client_v2": {"level": "WARNING"}},
+}

@@ -1,0 +1,112 @@
+"""`manage.py lt_run` (what `make run` starts): serves the admin, prints a working login, and
+leaves no process behind after Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pids_with_marker(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _read_until(process: subprocess.Popen[str], pattern: str, timeout: float) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen += line
+        if re.search(pattern, seen):
+            return seen
+    raise AssertionError(f"never saw {pattern!r}; output so far:\n{seen}")
+
+
+def _wait_for_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path) -> None:
+    port, marker = _free_port(), f"LT_RUN_TEST_{uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        {
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'lt.sqlite3'}",
+            "PYTHONUNBUFFERED": "1",
+            marker: "1",
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "lt_run", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = _read_until(process, r"login admin / (\S+)", timeout=120)
+        password = re.search(r"login admin / (\S+)", output).group(1)  # type: ignore[union-attr]
+        assert "monitoring.health_checks: created" in output
+        base = f"http://127.0.0.1:{port}"
+        _wait_for_http(f"{base}/admin/login/", timeout=30)
+
+        with httpx.Client(base_url=base, timeout=10) as client:
+            login_page = client.get("/admin/login/")
+            token = client.cookies["csrftoken"]
+            assert login_page.status_code == 200
+            response = client.post(
+                "/admin/login/?next=/admin/",
+                data={"username": "admin", "password": password, "csrfmiddlewaretoken": token},
+                headers={"Referer": f"{base}/admin/login/"},
+            )
+            assert response.status_code == 302 and response.headers["location"] == "/admin/"
+            index = client.get("/admin/")
+            assert index.status_code == 200 and "Risk rules" in index.text
+        assert len(_pids_with_marker(marker)) >= 3  # lt_run, runserver, qcluster (+ workers)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while _pids_with_marker(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _pids_with_marker(marker) == []
