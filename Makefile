@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 
 export DATABASE_URL_TEST ?= postgres://root@127.0.0.1:5432/lt
 
-.PHONY: setup run test lint bench clean
+# Node tooling (anvil for the sandbox chain, solc for the contracts), pinned in package-lock.json.
+NPM_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
+
+.PHONY: setup run test lint bench clean contracts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +19,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP) $(NPM_STAMP)
+
+# Rebuild contracts/build/*.json (ABI + bytecode, committed) from contracts/src/*.sol.
+contracts: $(NPM_STAMP)
+	node contracts/build.js
 
 var/secret_key:
 	mkdir -p var

@@ -9,3 +9,11 @@ class ExecutionConfig(AppConfig):
     name = "execution"
     verbose_name = "Execution"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Risk decisions and paper fills read books from the venue, through the adapter.
+        from risk.market_data import set_market_data
+
+        from .market_data import VenueMarketData
+
+        set_market_data(VenueMarketData())

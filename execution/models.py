@@ -238,6 +238,9 @@ class Fill(models.Model):
     price = PriceField()
     size = SharesField()
     fee = MoneyField(default=0)
+    realised_pnl = MoneyField(
+        default=0, help_text="P&L this fill realised on its position (sells), to undo a void."
+    )
     transaction_hash = models.CharField(max_length=66, blank=True)
     match_time = models.DateTimeField()
     is_paper = models.BooleanField(default=False)

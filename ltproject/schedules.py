@@ -14,7 +14,29 @@ class ScheduledJob:
 
 
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
+    ScheduledJob(name="execution.sweep_orders", func="execution.tasks.sweep_orders", minutes=1),
+    ScheduledJob(name="execution.sync_fills", func="execution.tasks.sync_fills", minutes=1),
+    ScheduledJob(name="execution.expire_orders", func="execution.tasks.expire_orders", minutes=1),
+    ScheduledJob(
+        name="execution.reconcile", func="execution.tasks.reconcile_with_venue", minutes=1
+    ),
+    ScheduledJob(name="execution.monitor_stops", func="execution.tasks.monitor_stops", minutes=1),
     ScheduledJob(
         name="monitoring.health_checks", func="monitoring.tasks.run_health_checks", minutes=5
+    ),
+    ScheduledJob(
+        name="strategies.prune_signal_nonces",
+        func="strategies.tasks.prune_signal_nonces",
+        minutes=10,
+    ),
+    ScheduledJob(
+        name="redemption.detect_resolutions",
+        func="redemption.tasks.detect_resolutions",
+        minutes=5,
+    ),
+    ScheduledJob(
+        name="redemption.process_redemptions",
+        func="redemption.tasks.process_redemptions",
+        minutes=1,
     ),
 )

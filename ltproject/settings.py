@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "execution",
     "redemption",
     "monitoring",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,29 @@ FUNDER_ADDRESS: str = env.str("FUNDER_ADDRESS", default="")
 SIGNER_PRIVATE_KEY: str = env.str("SIGNER_PRIVATE_KEY", default="")
 CHAIN_RPC_URL: str = env.str("CHAIN_RPC_URL", default="http://127.0.0.1:8545")
 
+# --- redemption (on-chain, EOA wallets; see redemption/chain.py) -------------------------
+# Contract addresses as JSON; the default is Polygon mainnet (reference/polymarket.md §5).
+# The sandbox chain deploys its own and hands its addresses over in the same shape.
+CHAIN_CONTRACTS: dict[str, str] = env.json(
+    "CHAIN_CONTRACTS",
+    default={
+        "ctf": "0x4D97DCd97eC945f40cF65F87097ACe5EA0476045",
+        "pusd": "0xC011a7E12a19f7B1f670d46F03B03f3342E82DFB",
+        "legacy_collateral": "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
+        "collateral_adapter": "0xAdA100Db00Ca00073811820692005400218FcE1f",
+        "neg_risk_adapter": "0xd91E80cF2E7be2e162c6513ceD06f1dD0dA35296",
+        # NegRiskAdapter unwraps to its own collateral (USDC.e on Polygon): check on a fork.
+        "neg_risk_payout_token": "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
+    },
+)
+# Blocks on top of the receipt's before a redeem is booked (Polygon: see reliability.md §4).
+REDEMPTION_CONFIRMATIONS: int = env.int("REDEMPTION_CONFIRMATIONS", default=32)
+REDEMPTION_RECEIPT_TIMEOUT: float = env.float("REDEMPTION_RECEIPT_TIMEOUT", default=8.0)
+REDEMPTION_STUCK_AFTER_SECONDS: int = env.int("REDEMPTION_STUCK_AFTER_SECONDS", default=180)
+REDEMPTION_MAX_ATTEMPTS: int = env.int("REDEMPTION_MAX_ATTEMPTS", default=5)
+REDEMPTION_ALERT_AFTER_MINUTES: int = env.int("REDEMPTION_ALERT_AFTER_MINUTES", default=60)
+REDEMPTION_PRIORITY_FEE_GWEI: int = env.int("REDEMPTION_PRIORITY_FEE_GWEI", default=30)
+
 # Live trading signs real orders; starting it without a signer key must fail at once rather
 # than at the first accepted signal.
 LIVE_TRADING: bool = env.bool("LIVE_TRADING", default=False)
@@ -157,6 +181,12 @@ if LIVE_TRADING and not SIGNER_PRIVATE_KEY:
 # Key from which signal-signing secrets are derived (see strategies.credentials). Rotating it
 # invalidates every issued signal credential, so it is separate from SECRET_KEY when set.
 CREDENTIALS_KEY: str = env.str("CREDENTIALS_KEY", default=SECRET_KEY)
+
+# --- executor ---------------------------------------------------------------------------
+# Accepted intents start sending right after their transaction commits, on a small thread
+# pool in the process that accepted them (the sweep job catches anything left behind).
+LT_EXECUTOR_AUTOSTART: bool = env.bool("LT_EXECUTOR_AUTOSTART", default=True)
+LT_EXECUTOR_INLINE: bool = env.bool("LT_EXECUTOR_INLINE", default=False)
 
 # --- jobs (django-q2) -----------------------------------------------------------------
 # ORM broker on the default database: at-least-once delivery, so every task is idempotent.
@@ -184,6 +214,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Guards against a runaway sender, not an attacker (DRF throttles are per process and
+    # racy); budgets are enforced in PostgreSQL.
+    "DEFAULT_THROTTLE_RATES": {"signals": env.str("SIGNAL_THROTTLE_RATE", default="600/s")},
 }
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "LT — Polymarket live trading API",
@@ -198,5 +231,8 @@ LOGGING: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # py-clob-client logs whole error bodies; keep it at WARNING.
-    "loggers": {"py_clob_client_v2": {"level": "WARNING"}},
+    "loggers": {
+        "py_clob_client_v2": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one INFO line per venue request otherwise
+    },
 }

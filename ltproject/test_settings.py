@@ -16,3 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ALERT_EMAILS = ["ops@example.com"]
+# Intake tests observe decisions alone; execution tests drive the executor themselves (and
+# turn this on to test the after-commit start).
+LT_EXECUTOR_AUTOSTART = False
+LT_EXECUTOR_INLINE = True

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from ltproject.admin_utils import ReadOnlyAdmin
 
-from .models import ChainNonce, ChainTransaction, Redemption, RedemptionAllocation
+from .models import (
+    ChainNonce,
+    ChainTransaction,
+    Redemption,
+    RedemptionAllocation,
+    RedemptionState,
+)
+from .services import redemption_mark, redemption_retry
 
 
 class AllocationInline(admin.TabularInline):
@@ -28,9 +37,35 @@ class RedemptionAdmin(ReadOnlyAdmin):
         "actual_payout",
         "attempts",
     )
-    list_filter = ("state", "route")
+    list_filter = ("state", "route", "outcome_code")
     search_fields = ("condition_id", "wallet_address")
     inlines = [AllocationInline]
+    actions = ["retry", "mark_not_needed", "mark_failed"]
+
+    @admin.action(description="Retry (failed → pending, attempts reset)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+        done = sum(redemption_retry(redemption=r) for r in queryset)
+        self._report(request, done, len(queryset), "put back to pending", "failed")
+
+    @admin.action(description="Mark not needed (e.g. redeemed by hand)")
+    def mark_not_needed(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+        self._mark(request, queryset, RedemptionState.NOT_NEEDED)
+
+    @admin.action(description="Mark failed (stop retrying)")
+    def mark_failed(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
+        self._mark(request, queryset, RedemptionState.FAILED)
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet[Redemption], state: str) -> None:
+        note = f"marked {state} by {request.user}"
+        done = sum(redemption_mark(redemption=r, state=state, note=note) for r in queryset)
+        self._report(request, done, len(queryset), f"marked {state}", "not submitted or confirmed")
+
+    def _report(self, request: HttpRequest, done: int, total: int, what: str, rule: str) -> None:
+        self.message_user(request, f"{done} redemption(s) {what}.", messages.SUCCESS)
+        if done < total:
+            self.message_user(
+                request, f"{total - done} skipped: only {rule} ones qualify.", messages.WARNING
+            )
 
 
 @admin.register(RedemptionAllocation)

@@ -98,6 +98,12 @@ class ChainTransaction(models.Model):
                 condition=Q(status__in=TransactionStatus.values), name="lt_chain_tx_status"
             ),
             models.CheckConstraint(condition=Q(value__gte=0), name="lt_chain_tx_value"),
+            # One allocator hands each nonce out once; only a fee-bump replacement reuses it.
+            models.UniqueConstraint(
+                fields=["chain_id", "from_address", "nonce"],
+                condition=Q(replaces__isnull=True),
+                name="lt_chain_tx_nonce_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,6 +127,19 @@ class Redemption(models.Model):
         max_length=10, choices=RedemptionState.choices, default=RedemptionState.PENDING
     )
     index_sets = models.JSONField(default=list, blank=True)
+    token_ids = models.JSONField(
+        default=list, blank=True, help_text="CTF position id per index set, decimal strings."
+    )
+    payout_numerators = models.JSONField(default=list, blank=True)
+    payout_denominator = models.PositiveBigIntegerField(null=True, blank=True)
+    collateral_token = models.CharField(
+        max_length=42, blank=True, help_text="The token the redeem pays in (balance checked)."
+    )
+    outcome_code = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Why it ended as it did: PAID, LOSS, ALREADY_REDEEMED, PAID_NOTHING, ...",
+    )
     amounts = models.JSONField(default=list, blank=True, help_text="Shares per outcome.")
     expected_payout = MoneyField(null=True, blank=True)
     actual_payout = MoneyField(null=True, blank=True)

@@ -15,7 +15,7 @@ from .models import (
     RiskRules,
     RiskState,
 )
-from .services import strategy_halt, strategy_resume
+from .services import breaker_override, strategy_halt, strategy_resume
 
 
 @admin.register(RiskRules)
@@ -44,6 +44,7 @@ class RiskRulesAdmin(admin.ModelAdmin):
             "Drawdown and loss streaks",
             {
                 "fields": (
+                    "capital",
                     "max_drawdown_pct",
                     "drawdown_pause_minutes",
                     "max_consecutive_losses",
@@ -145,8 +146,31 @@ class RiskDecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Breaker)
 class BreakerAdmin(ReadOnlyAdmin):
-    list_display = ("strategy", "kind", "state", "tripped_at", "resume_at", "last_value")
+    list_display = (
+        "strategy",
+        "kind",
+        "state",
+        "tripped_at",
+        "resume_at",
+        "normal_since",
+        "last_value",
+        "threshold",
+    )
     list_filter = ("state", "kind")
+    actions = ["override"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Needed for the override action; every field stays read-only.
+        return bool(request.user.is_superuser)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [f.name for f in Breaker._meta.fields]
+
+    @admin.action(description="Override: close the selected breakers now")
+    def override(self, request: HttpRequest, queryset: QuerySet[Breaker]) -> None:
+        for breaker in queryset.filter(state=Breaker.State.OPEN):
+            breaker_override(breaker=breaker, actor=request.user.get_username())
+        self.message_user(request, "Breakers closed.", messages.SUCCESS)
 
 
 @admin.register(BreakerEvent)

@@ -85,6 +85,11 @@ class RiskRules(models.Model):
         default="UTC",
         help_text="IANA time zone whose calendar days, weeks and months the budgets follow.",
     )
+    capital = MoneyField(
+        default=1000,
+        help_text="pUSD allocated to the strategy: the base of its equity (capital + realised "
+        "P&L + open positions at the mid), used by drawdown and percent_equity sizing.",
+    )
     # Pauses.
     max_drawdown_pct = PercentField(
         validators=_PERCENT,
@@ -237,6 +242,9 @@ class RiskRules(models.Model):
             *(
                 models.CheckConstraint(condition=_null_or_pct(f), name=f"lt_risk_rules_{f}_pct")
                 for f in _PERCENTS
+            ),
+            models.CheckConstraint(
+                condition=Q(capital__gt=0), name="lt_risk_rules_capital_positive"
             ),
             models.CheckConstraint(
                 condition=Q(min_order_notional__isnull=True)
@@ -552,6 +560,15 @@ class Breaker(models.Model):
     )
     last_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
     threshold = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    # Copied in at the trip (from the strategy's rules, or the caller for a global breaker), so
+    # that the resume follows the policy the trip was made under.
+    resume_after_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Resume period; empty = resume by hand."
+    )
+    resume_when_normal = models.BooleanField(
+        default=False,
+        help_text="Resume once the input has been under threshold for the resume period.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

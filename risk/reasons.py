@@ -37,6 +37,7 @@ class ReasonCode(models.TextChoices):
     # Market and sizing.
     MARKET_UNKNOWN = "MARKET_UNKNOWN", "Unknown market or token"
     MARKET_NOT_ACCEPTING_ORDERS = "MARKET_NOT_ACCEPTING_ORDERS", "Market not accepting orders"
+    BOOK_UNAVAILABLE = "BOOK_UNAVAILABLE", "No order book for this token"
     SIZE_BELOW_MARKET_MIN = "SIZE_BELOW_MARKET_MIN", "Size under the market minimum"
     PRICE_OFF_TICK = "PRICE_OFF_TICK", "Price not on the market's tick"
     SIZING_UNAVAILABLE = "SIZING_UNAVAILABLE", "The sizing rule could not size this order"

@@ -1,19 +1,49 @@
-"""Writes for trading states (halt, resume). Risk checks and budgets build on these."""
+"""Writes for trading states: halts, resumes, drawdown and loss-streak pauses.
+
+Budgets live in `risk.budgets`, circuit breakers in `risk.breakers` and the pre-trade
+decision in `risk.engine`; the services other apps call are re-exported here.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from execution.models import Position
+from ltproject.money import ZERO, quantize_pusd
 from monitoring.models import Alert
 from monitoring.services import alert_create
 from strategies.models import Strategy
 
+from .breakers import breaker_observe, breaker_override, breakers_override_all
+from .budgets import budget_refund, budget_release, budget_spend
 from .models import RiskState, TradingState
 from .reasons import ReasonCode
-from .selectors import global_risk_state, strategy_risk_state
+from .selectors import global_risk_state, strategy_equity, strategy_risk_state
+
+__all__ = [
+    "breaker_observe",
+    "breaker_override",
+    "breakers_override_all",
+    "budget_refund",
+    "budget_release",
+    "budget_spend",
+    "drawdown_check",
+    "pause_expire",
+    "risk_position_closed",
+    "risk_resume",
+    "strategy_halt",
+    "strategy_pause",
+    "strategy_resume",
+    "trading_state_set",
+]
+
+# Pauses that the pause machinery set and may lift by itself when paused_until passes.
+PAUSE_CODES = (ReasonCode.DRAWDOWN_PAUSED, ReasonCode.LOSS_STREAK_PAUSED)
 
 
 def _locked_state(strategy: Strategy | None) -> RiskState:
@@ -68,11 +98,137 @@ def strategy_halt(*, strategy: Strategy | None, actor: str, message: str = "") -
     )
 
 
+@transaction.atomic
 def strategy_resume(*, strategy: Strategy | None, actor: str, message: str = "") -> RiskState:
-    return trading_state_set(
+    """Back to ACTIVE; a strategy's drawdown peak and loss streak start again from here."""
+    row = trading_state_set(
         strategy=strategy,
         state=TradingState.ACTIVE,
         reason_code=ReasonCode.MANUAL_RESUME,
         message=message or f"Resumed by {actor}",
         actor=actor,
     )
+    return _pause_counters_reset(row)
+
+
+@transaction.atomic
+def risk_resume(*, strategy: Strategy | None, actor: str, message: str = "") -> RiskState:
+    """`lt_resume`: lift the halt or pause and close the open breakers, in one transaction."""
+    breakers_override_all(strategy=strategy, actor=actor, message=message)
+    return strategy_resume(strategy=strategy, actor=actor, message=message)
+
+
+def _pause_counters_reset(row: RiskState) -> RiskState:
+    # A resumed strategy is measured from where it stands now; keeping the old peak would
+    # re-halt it at once on the very drawdown the pause was about.
+    if row.is_global:
+        return row
+    RiskState.objects.filter(pk=row.pk).update(equity_peak=ZERO, consecutive_losses=0)
+    row.equity_peak, row.consecutive_losses = ZERO, 0
+    return row
+
+
+@transaction.atomic
+def strategy_pause(
+    *,
+    strategy: Strategy,
+    reason_code: ReasonCode,
+    minutes: int | None,
+    message: str,
+    at: datetime | None = None,
+) -> RiskState:
+    """HALTED until `minutes` from now (None: until someone resumes it)."""
+    at = at or timezone.now()
+    until = at + timedelta(minutes=minutes) if minutes is not None else None
+    return trading_state_set(
+        strategy=strategy,
+        state=TradingState.HALTED,
+        reason_code=reason_code,
+        message=message,
+        paused_until=until,
+        actor="risk",
+    )
+
+
+def pause_expire(*, row: RiskState, at: datetime) -> RiskState:
+    """Lift a timed pause whose end has passed (called wherever the state is read to act)."""
+    if row.trading_state != TradingState.HALTED or row.paused_until is None:
+        return row
+    if row.paused_until > at:
+        return row
+    updated = trading_state_set(
+        strategy=row.strategy,
+        state=TradingState.ACTIVE,
+        reason_code=ReasonCode.PAUSE_EXPIRED,
+        message=f"pause ({row.reason_code}) ended at {row.paused_until.isoformat()}",
+        actor="risk",
+    )
+    return _pause_counters_reset(updated)
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    equity: Decimal
+    peak: Decimal
+    pct: Decimal
+    limit: Decimal | None
+
+    @property
+    def breached(self) -> bool:
+        return self.limit is not None and self.pct > self.limit
+
+
+def drawdown_check(
+    *, strategy: Strategy, row: RiskState, at: datetime, equity: Decimal | None = None
+) -> Drawdown:
+    """Measure drawdown from the equity peak (raising the peak) and pause when it is over.
+
+    `row` is the strategy's risk state, locked by the caller; `equity` if already measured.
+    """
+    rules = strategy.risk_rules
+    equity = strategy_equity(strategy=strategy) if equity is None else equity
+    peak = max(row.equity_peak, equity)
+    if peak != row.equity_peak:
+        RiskState.objects.filter(pk=row.pk).update(equity_peak=peak)
+        row.equity_peak = peak
+    pct = ((peak - equity) / peak * 100).quantize(Decimal("0.0001")) if peak > 0 else ZERO
+    drawdown = Drawdown(equity=equity, peak=peak, pct=pct, limit=rules.max_drawdown_pct)
+    if drawdown.breached and row.trading_state != TradingState.HALTED:
+        strategy_pause(
+            strategy=strategy,
+            reason_code=ReasonCode.DRAWDOWN_PAUSED,
+            minutes=rules.drawdown_pause_minutes,
+            message=f"drawdown {pct}% from peak {peak} (equity {equity}) is over "
+            f"{rules.max_drawdown_pct}%",
+            at=at,
+        )
+    return drawdown
+
+
+@transaction.atomic
+def risk_position_closed(*, position: Position, realised_pnl: Decimal) -> RiskState:
+    """Called by execution when a position closes: loss streak, realised P&L and drawdown.
+
+    `realised_pnl` is the P&L of this close (negative for a loss). N losing closes in a row
+    (max_consecutive_losses) pause the strategy; a close at or above zero ends the streak.
+    """
+    strategy = Strategy.objects.select_related("risk_rules").get(pk=position.strategy_id)
+    rules = strategy.risk_rules
+    row = RiskState.objects.select_for_update().get(pk=strategy_risk_state(strategy=strategy).pk)
+    row.realised_pnl = quantize_pusd(row.realised_pnl + realised_pnl)
+    row.consecutive_losses = row.consecutive_losses + 1 if realised_pnl < 0 else 0
+    row.save(update_fields=["realised_pnl", "consecutive_losses", "updated_at"])
+    at = timezone.now()
+    limit = rules.max_consecutive_losses
+    if limit and row.consecutive_losses >= limit and row.trading_state != TradingState.HALTED:
+        row = strategy_pause(
+            strategy=strategy,
+            reason_code=ReasonCode.LOSS_STREAK_PAUSED,
+            minutes=rules.loss_streak_pause_minutes,
+            message=f"{row.consecutive_losses} losing closes in a row (limit {limit})",
+            at=at,
+        )
+        return row
+    drawdown_check(strategy=strategy, row=row, at=at)
+    row.refresh_from_db()
+    return row

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ltproject.admin_utils import ReadOnlyAdmin
 from risk.services import strategy_halt, strategy_resume
 
-from .models import ApiCredential, Signal, Strategy
+from .models import ApiCredential, Signal, SignalNonce, Strategy
 from .services import credential_revoke
 
 
@@ -97,3 +97,9 @@ class SignalAdmin(ReadOnlyAdmin):
     search_fields = ("idempotency_key", "ft_signal_id", "token_id", "leader")
     date_hierarchy = "received_at"
     exclude = ("credential",)
+
+
+@admin.register(SignalNonce)
+class SignalNonceAdmin(ReadOnlyAdmin):
+    list_display = ("key_id", "request_ts", "created_at")
+    search_fields = ("key_id",)

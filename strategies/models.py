@@ -143,3 +143,22 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy_id}:{self.idempotency_key}"
+
+
+class SignalNonce(models.Model):
+    """A request signature already accepted, so that the same signed request is refused.
+
+    Kept only while its timestamp is inside the 300 s window: an older request is refused as
+    stale anyway, so `signal_nonces_prune` may delete it.
+    """
+
+    signature = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=40)
+    request_ts = models.BigIntegerField(db_index=True, help_text="X-LT-Timestamp, unix seconds.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "lt_signal_nonces"
+
+    def __str__(self) -> str:
+        return f"{self.key_id}@{self.request_ts}"

@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+# The sandbox venue's fixtures (sandbox_venue, sandbox_factory): sandbox/testing.py.
+pytest_plugins = ["sandbox.testing"]
+
 
 @pytest.fixture
 def admin_client_logged_in(db: None) -> Client:

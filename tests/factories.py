@@ -41,7 +41,7 @@ from risk.models import (
     RiskState,
 )
 from risk.reasons import ReasonCode
-from strategies.models import ApiCredential, Signal, Strategy
+from strategies.models import ApiCredential, Signal, SignalNonce, Strategy
 
 WALLET = "0x" + "ab" * 20
 
@@ -92,6 +92,15 @@ class SignalFactory(factory.django.DjangoModelFactory):
     side = Side.BUY
     price = Decimal("0.55")
     size = Decimal("10")
+
+
+class SignalNonceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignalNonce
+
+    signature = factory.Sequence(lambda n: f"sig-{n:040d}")
+    key_id = "ltk_0"
+    request_ts = 1_700_000_000
 
 
 class MarketFactory(factory.django.DjangoModelFactory):
@@ -283,6 +292,7 @@ FACTORY_BY_MODEL: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
         RiskStateFactory,
         ApiCredentialFactory,
         SignalFactory,
+        SignalNonceFactory,
         MarketFactory,
         MarketTokenFactory,
         RiskDecisionFactory,

@@ -1,5 +1,5 @@
-"""`manage.py lt_run` (what `make run` starts): serves the admin, prints a working login, and
-leaves no process behind after Ctrl-C."""
+"""`manage.py lt_run` (what `make run` starts): serves the admin and the sandbox venue, prints
+a working login, and leaves no process behind after Ctrl-C."""
 
 from __future__ import annotations
 
@@ -65,13 +65,15 @@ def _wait_for_http(url: str, timeout: float) -> None:
 
 
 def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path) -> None:
-    port, marker = _free_port(), f"LT_RUN_TEST_{uuid.uuid4().hex}"
+    port, venue_port = _free_port(), _free_port()
+    marker = f"LT_RUN_TEST_{uuid.uuid4().hex}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(
         {
             "DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'lt.sqlite3'}",
             "PYTHONUNBUFFERED": "1",
+            "CLOB_HOST": f"http://127.0.0.1:{venue_port}",
             marker: "1",
         }
     )
@@ -84,7 +86,7 @@ def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path
         text=True,
     )
     try:
-        output = _read_until(process, r"login admin / (\S+)", timeout=120)
+        output = _read_until(process, r"Press Ctrl-C", timeout=120)
         password = re.search(r"login admin / (\S+)", output).group(1)  # type: ignore[union-attr]
         assert "monitoring.health_checks: created" in output
         base = f"http://127.0.0.1:{port}"
@@ -102,7 +104,11 @@ def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path
             assert response.status_code == 302 and response.headers["location"] == "/admin/"
             index = client.get("/admin/")
             assert index.status_code == 200 and "Risk rules" in index.text
-        assert len(_pids_with_marker(marker)) >= 3  # lt_run, runserver, qcluster (+ workers)
+        _wait_for_http(f"http://127.0.0.1:{venue_port}/version", timeout=30)
+        assert httpx.get(f"http://127.0.0.1:{venue_port}/version").json() == {"version": 2}
+        assert f"venue:   http://127.0.0.1:{venue_port} (sandbox)" in output
+        # lt_run, the sandbox, runserver, qcluster (+ its workers)
+        assert len(_pids_with_marker(marker)) >= 4
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

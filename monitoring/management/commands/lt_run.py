@@ -16,10 +16,12 @@ import sys
 import time
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_GRACE_SECONDS = 10
 
@@ -31,20 +33,40 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("LT_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("LT_PORT", "8000")))
         parser.add_argument("--admin-user", default="admin")
+        parser.add_argument(
+            "--no-sandbox",
+            action="store_true",
+            help="Do not start the sandbox venue (CLOB_HOST points at a real one).",
+        )
 
-    def handle(self, *args: Any, host: str, port: int, admin_user: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, admin_user: str, no_sandbox: bool, **options: Any
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         password = _reset_admin_password(admin_user)
         call_command("setup_schedules", stdout=self.stdout)
-        children = [
+        children = []
+        venue_line = f"  venue:   {settings.CLOB_HOST}\n"
+        if not no_sandbox:
+            sandbox = urlsplit(settings.CLOB_HOST)
+            if sandbox.hostname not in ("127.0.0.1", "localhost") or not sandbox.port:
+                raise CommandError(
+                    f"CLOB_HOST {settings.CLOB_HOST} is not a loopback address the sandbox "
+                    "can serve; use --no-sandbox to trade against it"
+                )
+            children.append(_spawn("lt_sandbox", "--port", str(sandbox.port)))
+            venue_line = f"  venue:   {settings.CLOB_HOST} (sandbox)\n"
+        children += [
             _spawn("runserver", "--noreload", f"{host}:{port}"),
             _spawn("qcluster"),
+            _spawn("lt_heartbeat"),
         ]
         base = f"http://{host}:{port}"
         self.stdout.write(
             "\nLT is running.\n"
             f"  admin:   {base}/admin/   login {admin_user} / {password}\n"
             f"  API:     {base}/api/schema/\n"
+            f"{venue_line}"
             "Press Ctrl-C to stop everything.\n"
         )
         _wait_then_stop(children)

@@ -1,0 +1,236 @@
+"""`intake`: signals/s through `POST /api/v1/signals/` with risk decisions, and their latency.
+
+A fresh PostgreSQL database (`<DATABASE_URL name>_bench_intake`) is migrated and given eight
+paper strategies and twenty markets; gunicorn serves the real WSGI app on loopback; a client
+sends pre-signed signals over keep-alive connections. `intake` is the loaded run (throughput,
+p50/p99 under load), `intake_latency` one signal at a time (the decision's own latency).
+Afterwards every budget window is checked: reserved + spent <= limit. Target: ≥ 300/s.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = "/api/v1/signals/"
+STRATEGIES, TOKENS = 8, 20
+N_LOADED = int(os.environ.get("LT_BENCH_INTAKE_N", "4000"))
+N_SEQUENTIAL = 300
+CONCURRENCY = int(os.environ.get("LT_BENCH_INTAKE_CONCURRENCY", "8"))
+# Sync workers measured faster than gthread here: the GIL makes threads queue anyway.
+WORKERS = int(os.environ.get("LT_BENCH_INTAKE_WORKERS", "4"))
+THREADS = int(os.environ.get("LT_BENCH_INTAKE_THREADS", "1"))
+WORKER_CLASS = os.environ.get("LT_BENCH_INTAKE_WORKER_CLASS", "sync")
+
+
+def _database_urls() -> tuple[str, str, str]:
+    """(admin URL, bench URL, bench database name) from DATABASE_URL."""
+    url = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/lt")
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'lt'}_bench_intake"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    return admin, urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def _fresh_database(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _server_env(bench_url: str, books: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ltproject.settings",
+        "DATABASE_URL": bench_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-intake-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "SIGNAL_THROTTLE_RATE": "100000/s",
+        "CONN_MAX_AGE": "600",
+        "LT_BENCH_BOOKS": books,
+        # The intake alone: accepted intents are not sent (signal_to_post measures that path).
+        "LT_EXECUTOR_AUTOSTART": "false",
+    }
+
+
+def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "ltproject.wsgi:application",
+            "-c", "python:bench.intake_server",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+            "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
+            "--keep-alive", "30", "--log-level", "warning",
+        ],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _signed(key: dict[str, str], token: str, stamp: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {
+            "strategy": key["slug"],
+            "idempotency_key": uuid.uuid4().hex,
+            "token_id": token,
+            "side": "BUY",
+            "price": "0.50",
+            "ft_signal_id": uuid.uuid4().hex[:16],
+            "ft_created_at": "2026-11-26T06:00:00Z",
+        }
+    ).encode()
+    message = stamp.encode() + b"POST" + PATH.encode() + body
+    digest = hmac.new(key["secret"].encode(), message, hashlib.sha256).digest()
+    return body, {
+        "Content-Type": "application/json",
+        "X-LT-Key": key["key_id"],
+        "X-LT-Timestamp": stamp,
+        "X-LT-Signature": base64.urlsafe_b64encode(digest).decode(),
+    }
+
+
+def _requests(fixture: dict[str, Any], n: int) -> list[tuple[bytes, dict[str, str]]]:
+    stamp = str(int(time.time()))
+    keys, tokens = fixture["keys"], fixture["tokens"]
+    return [_signed(keys[i % len(keys)], tokens[i % len(tokens)], stamp) for i in range(n)]
+
+
+def _send_all(
+    port: int, requests: list[tuple[bytes, dict[str, str]]], concurrency: int
+) -> tuple[float, list[float], dict[str, int]]:
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+    queue = list(reversed(requests))
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body, headers = queue.pop()
+            t0 = time.perf_counter()
+            conn.request("POST", PATH, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            elapsed = time.perf_counter() - t0
+            key = str(response.status)
+            if response.status == 201:
+                key = json.loads(data)["reason_code"]
+            with lock:
+                latencies.append(elapsed)
+                outcomes[key] = outcomes.get(key, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, outcomes
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def _violations(bench_url: str) -> int:
+    with psycopg.connect(bench_url) as conn:
+        row = conn.execute(
+            'SELECT count(*) FROM lt_budget_windows WHERE "limit" IS NOT NULL '
+            'AND reserved + spent > "limit"'
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def run() -> dict[str, dict[str, float | int | str]]:
+    admin, bench_url, name = _database_urls()
+    _fresh_database(admin, name)
+    with tempfile.TemporaryDirectory() as tmp:
+        fixture_path = str(Path(tmp) / "fixture.json")
+        env = _server_env(bench_url, fixture_path)
+        subprocess.run(
+            [sys.executable, "-m", "bench.intake_setup", fixture_path, str(STRATEGIES),
+             str(TOKENS)],
+            cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "ltproject.test_settings"},
+            check=True,
+        )  # fmt: skip
+        fixture = json.loads(Path(fixture_path).read_text())
+        books_path = str(Path(tmp) / "books.json")
+        Path(books_path).write_text(json.dumps(fixture["books"]))
+        env["LT_BENCH_BOOKS"] = books_path
+        port = _free_port()
+        server = _start_server(env, port)
+        try:
+            _send_all(port, _requests(fixture, 200), CONCURRENCY)  # warm-up
+            wall, loaded, outcomes = _send_all(port, _requests(fixture, N_LOADED), CONCURRENCY)
+            _, single, _ = _send_all(port, _requests(fixture, N_SEQUENTIAL), 1)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    violations = _violations(bench_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return {
+        "intake": {
+            "per_s": round(len(loaded) / wall, 1),
+            "p50_ms": _percentile(loaded, 0.50),
+            "p99_ms": _percentile(loaded, 0.99),
+            "n": len(loaded),
+            "concurrency": CONCURRENCY,
+            "server": f"gunicorn {WORKER_CLASS} {WORKERS}x{THREADS}",
+            "accepted": outcomes.get("ACCEPTED", 0),
+            "other_answers": json.dumps({k: v for k, v in outcomes.items() if k != "ACCEPTED"}),
+            "budget_violations": violations,
+        },
+        "intake_latency": {
+            "p50_ms": _percentile(single, 0.50),
+            "p99_ms": _percentile(single, 0.99),
+            "mean_ms": round(statistics.fmean(single) * 1000, 2),
+            "n": len(single),
+        },
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

@@ -1,0 +1,273 @@
+"""The executor: an accepted order intent becomes exactly one venue order.
+
+Each step is its own short transaction with the state it reached written down before the
+next step's I/O, so a crash anywhere is recovered by looking at the row:
+
+    intent ──sign──► signed ──mark──► submitted ──POST──► live | delayed | matched
+                                          │                  rejected (budget released)
+                                          └─ no answer ──► unknown ──lookup by hash──► …
+
+The signed order and its hash are stored before the POST. After an ambiguous send the order
+is looked up by that hash and, if the venue has not seen it, the *same signed bytes* are
+sent again (the venue refuses a second copy of one hash) — it is never signed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ltproject.domain import OrderType, Side, TradingMode
+from risk.models import BreakerKind
+
+from . import risk_hooks
+from .models import Order, OrderStatus
+from .paper import paper_execute
+from .venue import (
+    AuthError,
+    OrderAck,
+    OrderRejected,
+    OrderRequest,
+    OutcomeUnknown,
+    RateLimited,
+    RejectReason,
+    SignedOrder,
+    VenueError,
+)
+from .venue.session import get_venue
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=30)
+# How long an unanswered send may stay unknown before the same bytes are sent again.
+UNKNOWN_GRACE = timedelta(seconds=10)
+ERROR_RATE_WINDOW = 20  # sends
+SUBMITTABLE = (OrderStatus.INTENT, OrderStatus.SIGNED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN)
+_ACK_STATUS = {
+    "live": OrderStatus.LIVE,
+    "delayed": OrderStatus.DELAYED,
+    "matched": OrderStatus.MATCHED,
+}
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def order_dispatch(order_id: int) -> None:
+    """Start submitting an order now, off the request thread (called after commit).
+
+    LT_EXECUTOR_INLINE runs it in the caller's thread instead (tests, single-process tools);
+    the sweep job is the safety net when the process dies between commit and send.
+    """
+    if not settings.LT_EXECUTOR_AUTOSTART:
+        return
+    if settings.LT_EXECUTOR_INLINE:
+        order_submit(order_id=order_id)
+        return
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lt-executor")
+    _pool.submit(_in_worker, order_submit, order_id)
+
+
+def _in_worker(step: Callable[..., object], order_id: int) -> None:
+    try:
+        step(order_id=order_id)
+    except Exception:
+        logger.exception("order %s: submit failed; the sweep will retry", order_id)
+    finally:
+        close_old_connections()
+
+
+def order_claim(*, order_id: int) -> Order | None:
+    """Take the order for one worker (conditional UPDATE); None if someone else holds it."""
+    now = timezone.now()
+    claimed = (
+        Order.objects.filter(pk=order_id, status__in=SUBMITTABLE)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    return Order.objects.select_related("market").get(pk=order_id) if claimed else None
+
+
+def order_submit(*, order_id: int) -> Order:
+    """Drive one order as far as it can go now. Safe to call twice, concurrently or not."""
+    order = order_claim(order_id=order_id)
+    if order is None:
+        return Order.objects.get(pk=order_id)
+    try:
+        if order.mode == TradingMode.PAPER:
+            return paper_execute(order=order)
+        if order.status == OrderStatus.INTENT:
+            order = _sign(order)
+        if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
+            return order_resolve_unknown(order=order)
+        return _send(order)
+    finally:
+        Order.objects.filter(pk=order_id).update(lease_until=None)
+
+
+def _request(order: Order) -> OrderRequest:
+    expiration = 0
+    if order.order_type == OrderType.GTD and order.expires_at is not None:
+        # The venue enforces GTD a minute early ("security threshold"), so ask for a minute more.
+        expiration = int(order.expires_at.timestamp()) + 60
+    return OrderRequest(
+        token_id=order.token_id,
+        side=Side(order.side),
+        price=order.price,
+        size=order.size,
+        order_type=OrderType(order.order_type),
+        expiration=expiration,
+        post_only=order.post_only,
+    )
+
+
+def _sign(order: Order) -> Order:
+    tick = order.market.tick_size if order.market else None
+    try:
+        signed = get_venue().sign_order(_request(order), tick_size=tick)
+    except OrderRejected as rejection:
+        return _reject(order, rejection)
+    Order.objects.filter(pk=order.pk, status=OrderStatus.INTENT).update(
+        status=OrderStatus.SIGNED,
+        signed_order=signed.to_json(),
+        venue_order_id=signed.order_hash,
+        signed_at=timezone.now(),
+    )
+    order.refresh_from_db()
+    return order
+
+
+def _send(order: Order) -> Order:
+    assert order.signed_order is not None
+    signed = SignedOrder.from_json(order.signed_order)
+    # Written before the POST: from here on a crash means "maybe sent".
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED, posted_at=timezone.now())
+    started = time.perf_counter()
+    try:
+        ack = get_venue().post_order(signed)
+    except OrderRejected as rejection:
+        _observe_send(order, started, failed=False)
+        if rejection.reason == RejectReason.DUPLICATE:
+            # An earlier, unanswered send of these same bytes arrived: the order exists.
+            Order.objects.filter(pk=order.pk).update(status=OrderStatus.LIVE)
+            return Order.objects.get(pk=order.pk)
+        return _reject(order, rejection)
+    except (RateLimited, AuthError) as refusal:
+        _observe_send(order, started, failed=True)
+        # Refused before processing: nothing was placed; the sweep sends it again later.
+        return _back_to_signed(order, refusal)
+    except OutcomeUnknown as unknown:
+        _observe_send(order, started, failed=True)
+        _mark_unknown(order, unknown)
+        return order_resolve_unknown(order=order, resend_after=UNKNOWN_GRACE)
+    _observe_send(order, started, failed=False)
+    return _acknowledge(order, ack)
+
+
+# The last sends of this process, for the error-rate breaker (True = the venue failed us).
+_recent_failures: deque[bool] = deque(maxlen=ERROR_RATE_WINDOW)
+_recent_lock = threading.Lock()
+
+
+def _observe_send(order: Order, started: float, *, failed: bool) -> None:
+    """Feed the latency and error-rate breakers with what this send saw."""
+    latency_ms = Decimal(f"{(time.perf_counter() - started) * 1000:.3f}")
+    with _recent_lock:
+        _recent_failures.append(failed)
+        rate = Decimal(sum(_recent_failures)) / len(_recent_failures)
+    risk_hooks.observe(order=order, kind=BreakerKind.LATENCY, value=latency_ms)
+    risk_hooks.observe(
+        order=order, kind=BreakerKind.ERROR_RATE, value=rate.quantize(Decimal("0.0001"))
+    )
+
+
+def order_resolve_unknown(*, order: Order, resend_after: timedelta = UNKNOWN_GRACE) -> Order:
+    """Find an ambiguously sent order by its hash; re-send the same bytes once it is overdue."""
+    assert order.venue_order_id
+    found = get_venue().get_order(order.venue_order_id)
+    if found is not None:
+        status = _ACK_STATUS.get(found.status.lower(), OrderStatus.LIVE)
+        if found.status.upper().startswith("CANCELED"):
+            status = OrderStatus.CANCELLED
+        Order.objects.filter(pk=order.pk).update(status=status, acked_at=timezone.now())
+        order.refresh_from_db()
+        return order
+    if _seen_in_trades(order):
+        # /data/order answers only for resting orders; a placed order that already traded
+        # shows in the trade feed instead. The fill sync takes it from here.
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.LIVE, acked_at=timezone.now())
+        return Order.objects.get(pk=order.pk)
+    posted = order.posted_at or timezone.now()
+    if timezone.now() - posted >= resend_after:
+        return _send(order)
+    _mark_unknown(order, None)
+    return Order.objects.get(pk=order.pk)
+
+
+def _seen_in_trades(order: Order) -> bool:
+    since = str(int((order.posted_at or timezone.now()).timestamp()) - 60)
+    # Filter by market, not asset: a maker fill against the other outcome carries the
+    # taker's asset id (reference/reliability.md §3).
+    scope = {"market": order.market.condition_id} if order.market else {"asset_id": order.token_id}
+    page = get_venue().trades(after=since, **scope)
+    mine = order.venue_order_id
+    return any(
+        trade.taker_order_id == mine or any(leg.order_id == mine for leg in trade.maker_orders)
+        for trade in page.trades
+    )
+
+
+def _acknowledge(order: Order, ack: OrderAck) -> Order:
+    status = _ACK_STATUS.get(ack.status, OrderStatus.LIVE)
+    Order.objects.filter(pk=order.pk).update(
+        status=status, acked_at=timezone.now(), error_code="", error_message=""
+    )
+    order.refresh_from_db()
+    if order.order_type in (OrderType.FAK, OrderType.FOK) and status == OrderStatus.LIVE:
+        # Fill-and-kill orders never rest: whatever did not match is already gone.
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
+        order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def _reject(order: Order, rejection: OrderRejected) -> Order:
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.REJECTED,
+        error_code=str(rejection.reason),
+        error_message=rejection.message[:2000],
+        completed_at=timezone.now(),
+    )
+    order.refresh_from_db()
+    risk_hooks.budget_release_rest(order=order)
+    return order
+
+
+def _back_to_signed(order: Order, error: VenueError) -> Order:
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.SIGNED,
+        posted_at=None,
+        error_code=type(error).__name__,
+        error_message=error.message[:2000],
+    )
+    order.refresh_from_db()
+    return order
+
+
+def _mark_unknown(order: Order, error: VenueError | None) -> None:
+    fields: dict[str, object] = {"status": OrderStatus.UNKNOWN}
+    if error is not None:
+        fields |= {"error_code": type(error).__name__, "error_message": error.message[:2000]}
+    Order.objects.filter(pk=order.pk).update(**fields)

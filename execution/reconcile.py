@@ -1,0 +1,157 @@
+"""Reconciliation: make LT's orders, fills and positions agree with the venue.
+
+Runs at start-up (new live entries wait for it: see `risk` NOT_RECONCILED), on a schedule and
+on demand (`lt_reconcile`). Steps, each idempotent:
+
+1. fills: the trade feed is synced, so every venue fill of a known order is recorded;
+2. venue orders LT does not know are imported (purpose `imported`, no strategy) so that they
+   are visible and can be cancelled; trades of unknown orders import their order first;
+3. local orders LT thinks are open but the venue does not list are looked up one by one —
+   filled or cancelled at the venue, or never seen (closed out, budget released);
+4. live positions are compared with the wallet's token balances; a mismatch is reported.
+
+Success stamps the global risk state's `reconciled_at`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ltproject.domain import OrderType, TradingMode
+from ltproject.money import quantize_pusd
+from monitoring.models import Alert
+from monitoring.services import alert_create
+from risk.selectors import global_risk_state
+
+from . import risk_hooks
+from .executor import UNKNOWN_GRACE
+from .models import Order, OrderPurpose, OrderStatus, Position, PositionStatus
+from .sync import OPEN_AT_VENUE, fills_sync
+from .venue import VenueAdapter, VenueOrder
+from .venue.session import get_venue
+
+BALANCE_TOLERANCE = Decimal("0.01")  # shares: rounding dust between venue and ledger
+
+
+@dataclass
+class ReconcileReport:
+    fills_recorded: int = 0
+    orders_imported: list[str] = field(default_factory=list)
+    orders_closed: list[str] = field(default_factory=list)
+    balance_mismatches: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not self.balance_mismatches
+
+
+def reconcile(*, venue: VenueAdapter | None = None) -> ReconcileReport:
+    venue = venue or get_venue()
+    report = ReconcileReport()
+    venue_open = {o.order_id: o for o in venue.open_orders()}
+    report.orders_imported = [_import(o) for o in venue_open.values() if _unknown(o.order_id)]
+    report.fills_recorded = fills_sync(venue=venue)
+    _close_out_missing(venue, venue_open, report)
+    report.balance_mismatches = _balance_mismatches(venue)
+    _stamp(report)
+    return report
+
+
+def _unknown(order_id: str) -> bool:
+    return not Order.objects.filter(venue_order_id=order_id).exists()
+
+
+def _import(found: VenueOrder) -> str:
+    Order.objects.get_or_create(
+        venue_order_id=found.order_id,
+        defaults={
+            "token_id": found.token_id,
+            "side": found.side,
+            "order_type": found.order_type if found.order_type in OrderType.values else "GTC",
+            "purpose": OrderPurpose.IMPORTED,
+            "mode": TradingMode.LIVE,
+            "price": found.price,
+            "size": found.original_size,
+            "notional": quantize_pusd(found.price * found.original_size),
+            "size_matched": min(found.size_matched, found.original_size),
+            "status": OrderStatus.LIVE,
+            "acked_at": timezone.now(),
+        },
+    )
+    return found.order_id
+
+
+def _close_out_missing(
+    venue: VenueAdapter, venue_open: dict[str, VenueOrder], report: ReconcileReport
+) -> None:
+    """Orders LT thinks are open but the venue does not list as open.
+
+    Not resting at the venue means finished there: its fills (if any) were just synced, so
+    what is left is closed out — filled, cancelled by the venue, or never received — and the
+    rest of its budget released. Nothing is re-sent from here.
+    """
+    settled_before = timezone.now() - UNKNOWN_GRACE
+    candidates = Order.objects.filter(
+        mode=TradingMode.LIVE, status__in=OPEN_AT_VENUE, posted_at__lt=settled_before
+    ).exclude(venue_order_id__in=list(venue_open))
+    for order in candidates:
+        found = venue.get_order(str(order.venue_order_id))
+        if found is not None and found.status in ("LIVE", "DELAYED"):
+            continue  # the open-orders listing lagged; it is still resting
+        status, reason = _final_status(found)
+        if _close(order, status=status, reason=reason):
+            report.orders_closed.append(str(order.venue_order_id))
+
+
+def _final_status(found: VenueOrder | None) -> tuple[OrderStatus, str]:
+    if found is None:
+        return OrderStatus.CANCELLED, "not_at_venue"
+    if found.status == "MATCHED":
+        return OrderStatus.MATCHED, ""
+    if found.status == "CANCELED_EXPIRED_ORDER":
+        return OrderStatus.EXPIRED, found.status.lower()
+    return OrderStatus.CANCELLED, found.status.lower()
+
+
+@transaction.atomic
+def _close(order: Order, *, status: OrderStatus, reason: str) -> bool:
+    closed = Order.objects.filter(pk=order.pk, status__in=OPEN_AT_VENUE).update(
+        status=status, completed_at=timezone.now(), error_code=reason
+    )
+    if closed:
+        risk_hooks.budget_release_rest(order=order)
+    return bool(closed)
+
+
+def _balance_mismatches(venue: VenueAdapter) -> dict[str, tuple[str, str]]:
+    held = (
+        Position.objects.filter(mode=TradingMode.LIVE, status=PositionStatus.OPEN)
+        .values("token_id")
+        .annotate(total=Sum("size"))
+    )
+    mismatches = {}
+    for row in held:
+        at_venue = venue.balance(row["token_id"]).balance
+        if abs(at_venue - row["total"]) > BALANCE_TOLERANCE:
+            mismatches[row["token_id"]] = (str(row["total"]), str(at_venue))
+    return mismatches
+
+
+def _stamp(report: ReconcileReport) -> None:
+    state = global_risk_state()
+    if report.clean:
+        type(state).objects.filter(pk=state.pk).update(reconciled_at=timezone.now())
+        return
+    alert_create(
+        reason_code="RECONCILE_MISMATCH",
+        severity=Alert.Severity.CRITICAL,
+        subject=f"Reconciliation: {len(report.balance_mismatches)} token balance(s) differ",
+        message="Ledger shares vs wallet shares per token; new live entries stay halted.",
+        context={"mismatches": report.balance_mismatches},
+        dedupe_key="reconcile-mismatch",
+    )

@@ -1,0 +1,126 @@
+"""Stop-loss, take-profit and trailing stop: mark open positions, exit the ones that crossed.
+
+One cycle reads every open position's book in batches (`/books`, 500 tokens a request), so
+its cost grows with batches, not positions. A trigger compares the best bid — the price an
+exit can actually get — with the position's average cost (or its peak mark, for the trailing
+stop). The exit is a marketable FAK at the best bid: it takes what the book holds now and
+never rests below the market. Exits bypass the entry rules (they are allowed while REDUCING
+or HALTED) and are idempotent: a position with an exit in flight gets no second one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from ltproject.domain import OrderType, Side
+from ltproject.money import quantize_pusd
+from risk.models import RiskRules
+
+from .executor import order_dispatch
+from .models import TERMINAL_ORDER_STATUSES, Order, OrderPurpose, Position, PositionStatus
+from .venue import Book, VenueAdapter
+from .venue.session import get_venue
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    purpose: OrderPurpose
+    threshold: Decimal
+
+
+def exit_trigger(
+    *, rules: RiskRules, avg_cost: Decimal, peak: Decimal | None, bid: Decimal
+) -> Trigger | None:
+    """Which exit, if any, the best bid has crossed. Stop-loss wins over the others."""
+    if rules.stop_loss_pct is not None:
+        stop = avg_cost * (1 - rules.stop_loss_pct / HUNDRED)
+        if bid <= stop:
+            return Trigger(OrderPurpose.STOP_LOSS, stop)
+    if rules.trailing_stop_pct is not None and peak is not None:
+        trail = peak * (1 - rules.trailing_stop_pct / HUNDRED)
+        if bid <= trail and peak > avg_cost:
+            return Trigger(OrderPurpose.TRAILING_STOP, trail)
+    if rules.take_profit_pct is not None:
+        target = avg_cost * (1 + rules.take_profit_pct / HUNDRED)
+        if bid >= target:
+            return Trigger(OrderPurpose.TAKE_PROFIT, target)
+    return None
+
+
+def stops_cycle(*, venue: VenueAdapter | None = None) -> list[Order]:
+    """Mark every open position and send the exits that are due; returns the exits made."""
+    positions = list(
+        Position.objects.filter(status=PositionStatus.OPEN, size__gt=0).select_related(
+            "strategy__risk_rules"
+        )
+    )
+    if not positions:
+        return []
+    tokens = sorted({p.token_id for p in positions})
+    books = {b.token_id: b for b in (venue or get_venue()).books(tokens)}
+    exits = []
+    for position in positions:
+        book = books.get(position.token_id)
+        if book is None or book.best_bid is None:
+            continue
+        order = _mark_and_check(position, book)
+        if order is not None:
+            exits.append(order)
+    for order in exits:
+        transaction.on_commit(partial(order_dispatch, order.pk))
+    return exits
+
+
+@transaction.atomic
+def _mark_and_check(position: Position, book: Book) -> Order | None:
+    locked = (
+        Position.objects.select_for_update(of=("self",))
+        .select_related("market")
+        .get(pk=position.pk)
+    )
+    if locked.status != PositionStatus.OPEN or locked.size <= 0:
+        return None
+    bid = book.best_bid
+    assert bid is not None
+    mark = book.mid or bid
+    locked.mark_price, locked.marked_at = mark, timezone.now()
+    locked.peak_price = max(locked.peak_price or mark, mark)
+    locked.save(update_fields=["mark_price", "marked_at", "peak_price", "updated_at"])
+    rules = position.strategy.risk_rules
+    trigger = exit_trigger(rules=rules, avg_cost=locked.avg_cost, peak=locked.peak_price, bid=bid)
+    # The venue trades shares on a 0.01 grid and refuses orders under the market minimum;
+    # dust below that cannot be sold on the book (it waits for resolution instead).
+    size = locked.size.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    minimum = locked.market.min_order_size if locked.market else Decimal(5)
+    if trigger is None or size < minimum or _exit_in_flight(locked):
+        return None
+    return Order.objects.create(
+        strategy_id=locked.strategy_id,
+        position=locked,
+        market_id=locked.market_id,
+        token_id=locked.token_id,
+        side=Side.SELL,
+        order_type=OrderType.FAK,
+        purpose=trigger.purpose,
+        mode=locked.mode,
+        price=bid,
+        size=size,
+        notional=quantize_pusd(size * bid),
+        reference_price=bid,
+        risk_check_passed=True,
+    )
+
+
+def _exit_in_flight(position: Position) -> bool:
+    return (
+        Order.objects.filter(position=position, side=Side.SELL)
+        .exclude(status__in=TERMINAL_ORDER_STATUSES)
+        .exists()
+    )

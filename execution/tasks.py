@@ -1,0 +1,56 @@
+"""django-q2 entry points for execution; each is safe to run twice at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from strategies.models import Strategy
+
+from .executor import SUBMITTABLE, order_submit
+from .models import Order, OrderStatus, Position, PositionStatus
+from .reconcile import reconcile
+from .stops import stops_cycle
+from .sync import fills_sync, orders_expire
+
+# An intent younger than this is still in its dispatch thread's hands.
+SWEEP_AFTER = timedelta(seconds=5)
+
+
+def sweep_orders() -> int:
+    """Safety net: push on every order left between intent and a venue answer."""
+    cutoff = timezone.now() - SWEEP_AFTER
+    pending = Order.objects.filter(status__in=SUBMITTABLE, created_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )
+    return sum(order_submit(order_id=pk).status not in SUBMITTABLE for pk in pending)
+
+
+def _trading_at_venue() -> bool:
+    """Whether any live order ever reached the venue (no venue calls otherwise)."""
+    return Order.objects.filter(mode="live").exclude(venue_order_id=None).exists()
+
+
+def sync_fills() -> int:
+    return fills_sync() if _trading_at_venue() else 0
+
+
+def expire_orders() -> int:
+    if not Order.objects.filter(status=OrderStatus.LIVE, expires_at__lte=timezone.now()).exists():
+        return 0
+    return orders_expire()
+
+
+def reconcile_with_venue() -> bool:
+    """Every minute while a strategy trades live: the startup gate and the periodic check."""
+    if not Strategy.objects.filter(mode="live").exists():
+        return False
+    return reconcile().clean
+
+
+def monitor_stops() -> int:
+    """Mark open positions from batched books and send the exits that are due."""
+    if not Position.objects.filter(status=PositionStatus.OPEN, size__gt=0).exists():
+        return 0
+    return len(stops_cycle())

@@ -1,0 +1,538 @@
+"""The one module boundary between LT and the Polymarket CLOB (py-clob-client-v2).
+
+Everything above this file speaks Decimal, typed results and typed errors; everything below
+is the client library. A later SDK swap replaces this file alone.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, TypeVar
+
+import httpx
+from django.conf import settings
+from py_clob_client_v2 import ClobClient
+from py_clob_client_v2.clob_types import (
+    ApiCreds,
+    AssetType,
+    BalanceAllowanceParams,
+    BookParams,
+    OpenOrderParams,
+    OrderArgsV2,
+    OrderMarketCancelParams,
+    OrderPayload,
+    PartialCreateOrderOptions,
+    TradeParams,
+)
+from py_clob_client_v2.config import get_contract_config
+from py_clob_client_v2.constants import END_CURSOR, INITIAL_CURSOR
+from py_clob_client_v2.exceptions import PolyApiException, PolyException
+from py_clob_client_v2.http_helpers import helpers as http_helpers
+from py_clob_client_v2.order_utils.model.order_data_v2 import order_to_json_v2
+
+from ltproject.domain import Side
+
+from .errors import (
+    AuthError,
+    OrderRejected,
+    OutcomeUnknown,
+    RateLimited,
+    RejectReason,
+    UnsupportedVenueVersion,
+    VenueError,
+    VenueUnavailable,
+    reject_reason,
+)
+from .hashing import order_hash
+from .types import (
+    Balance,
+    Book,
+    BookLevel,
+    MakerFill,
+    MarketInfo,
+    OrderAck,
+    OrderRequest,
+    SignedOrder,
+    TradePage,
+    VenueOrder,
+    VenueTrade,
+    dec,
+    dec_or_none,
+    from_base_units,
+    timestamp_or_none,
+)
+
+T = TypeVar("T")
+
+SUPPORTED_VERSION = 2
+MAX_BATCH = 15  # POST /orders takes at most 15 orders
+BOOKS_BATCH = 500  # tokens per POST /books
+DEFAULT_TIMEOUT_S = 5.0
+# The client's rounding: shares to 2 decimals; price to the tick's decimals.
+SIZE_QUANTUM = Decimal("0.01")
+
+_transport_lock = threading.Lock()
+
+
+def configure_transport(*, https: bool, timeout_s: float) -> None:
+    """Give the client library explicit timeouts and keep-alive.
+
+    py-clob-client-v2 sends every request through one module-level httpx client created
+    with library defaults; replacing it is the only way to set the timeout that decides
+    when a send becomes `OutcomeUnknown`. Plain-http hosts (the sandbox) use HTTP/1.1.
+    """
+    with _transport_lock:
+        http_helpers._http_client = httpx.Client(
+            http2=https,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+
+
+def _message(error: PolyApiException) -> str:
+    body = error.error_msg
+    if isinstance(body, dict):
+        return str(body.get("error") or body.get("errorMsg") or json.dumps(body))
+    return str(body)
+
+
+@contextmanager
+def _translated(*, write: bool, order: bool = False) -> Iterator[None]:
+    """Map the client's exceptions to LT's typed errors.
+
+    `write`: the request changes venue state, so a lost answer is `OutcomeUnknown`.
+    `order`: a 400 is the venue refusing an order (`OrderRejected` with a reason code).
+    """
+    try:
+        yield
+    except PolyApiException as error:
+        status, message = error.status_code, _message(error)
+        if status is None:  # "Request exception!": timeout or network error
+            raise (OutcomeUnknown if write else VenueUnavailable)(message) from error
+        if status == 401:
+            raise AuthError(message, status_code=status) from error
+        if status == 429:
+            raise RateLimited(message, status_code=status) from error
+        if status >= 500:
+            raise (OutcomeUnknown if write else VenueUnavailable)(
+                message, status_code=status
+            ) from error
+        if order and status == 400:
+            raise OrderRejected(
+                message, reason=reject_reason(message), status_code=status
+            ) from error
+        raise VenueError(message, status_code=status) from error
+    except PolyException as error:  # raised by the client before any request
+        raise VenueError(str(error.msg)) from error
+
+
+class VenueAdapter:
+    """Polymarket CLOB access for one wallet (signature type and funder from settings)."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        chain_id: int,
+        private_key: str = "",
+        signature_type: int = 0,
+        funder: str = "",
+        creds: ApiCreds | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        configure_transport(https=host.startswith("https"), timeout_s=timeout_s)
+        self._client = ClobClient(
+            host,
+            chain_id=chain_id,
+            key=private_key or None,
+            creds=creds,
+            signature_type=signature_type,
+            funder=funder or None,
+        )
+        self._chain_id = chain_id
+        self._heartbeat_id = ""
+
+    @classmethod
+    def from_settings(cls, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> VenueAdapter:
+        return cls(
+            host=settings.CLOB_HOST,
+            chain_id=settings.CHAIN_ID,
+            private_key=settings.SIGNER_PRIVATE_KEY,
+            signature_type=settings.SIGNATURE_TYPE,
+            funder=settings.FUNDER_ADDRESS,
+            timeout_s=timeout_s,
+        )
+
+    # --- session ---------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """The signing EOA."""
+        return str(self._client.get_address())
+
+    @property
+    def funder(self) -> str:
+        """The wallet that holds funds (the EOA itself for signature type 0)."""
+        return str(self._client.builder.funder)
+
+    def server_version(self) -> int:
+        # Not `client.get_version()`: it answers 2 on any error, which would let LT trade
+        # against a venue it cannot verify.
+        with _translated(write=False):
+            answer = self._client._get(f"{self._client.host}/version")
+        if not isinstance(answer, dict) or "version" not in answer:
+            raise UnsupportedVenueVersion(f"unexpected /version answer: {answer!r}")
+        return int(answer["version"])
+
+    def ensure_supported_version(self) -> None:
+        version = self.server_version()
+        if version != SUPPORTED_VERSION:
+            raise UnsupportedVenueVersion(f"venue runs CLOB version {version}, LT needs 2")
+
+    def connect(self) -> None:
+        """Refuse an unsupported venue, then create or derive the L2 API key (kept in memory)."""
+        self.ensure_supported_version()
+        # Without a signer key (paper trading) only public market data is available.
+        if self._client.creds is None and self._client.signer is not None:
+            with _translated(write=True):
+                self._client.set_api_creds(self._client.create_or_derive_api_key())
+
+    def server_time(self) -> int:
+        with _translated(write=False):
+            return int(self._client.get_server_time())
+
+    # --- market data -----------------------------------------------------------------
+
+    def market_info(self, condition_id: str) -> MarketInfo:
+        with _translated(write=False):
+            raw = self._client.get_clob_market_info(condition_id)
+        fees = raw.get("fd") or {}
+        return MarketInfo(
+            condition_id=condition_id,
+            tick_size=dec(raw["mts"]),
+            neg_risk=bool(raw.get("nr", False)),
+            min_order_size=dec_or_none(raw.get("mos")),
+            token_ids=tuple(str(t["t"]) for t in raw["t"] if t),
+            fee_rate=dec(fees.get("r", 0)),
+            fee_exponent=dec(fees.get("e", 0)),
+        )
+
+    def markets(self) -> list[dict[str, Any]]:
+        """Every CLOB market, following `next_cursor` to the end."""
+        result: list[dict[str, Any]] = []
+        cursor = INITIAL_CURSOR
+        with _translated(write=False):
+            while cursor != END_CURSOR:
+                page = self._client.get_markets(next_cursor=cursor)
+                result.extend(page["data"])
+                cursor = page.get("next_cursor") or END_CURSOR
+        return result
+
+    def market(self, condition_id: str) -> dict[str, Any]:
+        """The CLOB market object (`tokens[].winner`, `closed`, `accepting_orders`, ...)."""
+        with _translated(write=False):
+            answer: dict[str, Any] = self._client.get_market(condition_id)
+        return answer
+
+    def condition_for_token(self, token_id: str) -> str:
+        """The condition (market) id a token belongs to."""
+        with _translated(write=False):
+            answer = self._client._get(f"{self._client.host}/markets-by-token/{token_id}")
+        if not isinstance(answer, dict) or not answer.get("condition_id"):
+            raise VenueError(f"venue knows no market for token {token_id}", status_code=404)
+        return str(answer["condition_id"])
+
+    def book(self, token_id: str) -> Book:
+        with _translated(write=False):
+            return _book(self._client.get_order_book(token_id))
+
+    def books(self, token_ids: Sequence[str]) -> list[Book]:
+        """Books for many tokens in ceil(n / 500) requests."""
+        result: list[Book] = []
+        for start in range(0, len(token_ids), BOOKS_BATCH):
+            chunk = [BookParams(token_id=t) for t in token_ids[start : start + BOOKS_BATCH]]
+            with _translated(write=False):
+                result.extend(_book(raw) for raw in self._client.get_order_books(chunk))
+        return result
+
+    def tick_size(self, token_id: str) -> Decimal:
+        with _translated(write=False):
+            return dec(self._client.get_tick_size(token_id))
+
+    def neg_risk(self, token_id: str) -> bool:
+        with _translated(write=False):
+            return bool(self._client.get_neg_risk(token_id))
+
+    # --- orders ----------------------------------------------------------------------
+
+    def sign_order(self, request: OrderRequest, *, tick_size: Decimal | None = None) -> SignedOrder:
+        """Sign an order without sending it; returns the wire form and the order hash."""
+        with _translated(write=False, order=True):
+            tick = tick_size if tick_size is not None else self.tick_size(request.token_id)
+            price = request.price.quantize(tick)
+            if price != request.price:
+                raise OrderRejected(
+                    f"price {request.price} is not on tick {tick}",
+                    reason=RejectReason.INVALID_PRICE,
+                )
+            size = request.size.quantize(SIZE_QUANTUM, rounding=ROUND_DOWN)
+            options = PartialCreateOrderOptions(tick_size=_tick_literal(tick))
+            # Floats only here: the client's builder takes them and rounds by the tick.
+            args = OrderArgsV2(
+                token_id=request.token_id,
+                price=float(price),
+                size=float(size),
+                side=str(request.side),
+                expiration=request.expiration,
+            )
+            signed = self._client.create_order(args, options)
+            neg_risk = bool(self._client.get_neg_risk(request.token_id))
+        wire = order_to_json_v2(signed, "", str(request.order_type), request.post_only)["order"]
+        return SignedOrder(
+            order_hash=order_hash(
+                wire, chain_id=self._chain_id, exchange=self._exchange(neg_risk=neg_risk)
+            ),
+            order=wire,
+            order_type=request.order_type,
+            post_only=request.post_only,
+            neg_risk=neg_risk,
+        )
+
+    def _exchange(self, *, neg_risk: bool) -> str:
+        config = get_contract_config(self._chain_id)
+        return str(config.neg_risk_exchange_v2 if neg_risk else config.exchange_v2)
+
+    def _payload(self, signed: SignedOrder) -> dict[str, Any]:
+        return {
+            "order": signed.order,
+            "owner": self._client.creds.api_key if self._client.creds else "",
+            "orderType": str(signed.order_type),
+            "deferExec": False,
+            "postOnly": signed.post_only,
+        }
+
+    def _post_json(self, path: str, payload: Any) -> Any:
+        # Not `client.post_order()`: after a match it polls /data/trades for up to 30 s to
+        # fill in transaction hashes. LT follows fills with its own trade sync, so the send
+        # returns as soon as the venue answers.
+        serialized = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        headers = self._client._l2_headers("POST", path, body=payload, serialized_body=serialized)
+        return self._client._post(f"{self._client.host}{path}", headers=headers, data=serialized)
+
+    def post_order(self, signed: SignedOrder) -> OrderAck:
+        """Send a signed order. Raises OrderRejected (not placed) or OutcomeUnknown (maybe)."""
+        with _translated(write=True, order=True):
+            self._require_l2()
+            return _ack(self._post_json("/order", self._payload(signed)))
+
+    def post_orders(self, orders: Sequence[SignedOrder]) -> list[OrderAck | OrderRejected]:
+        """Send up to 15 signed orders in one request; one result per order, in order."""
+        if not 0 < len(orders) <= MAX_BATCH:
+            raise ValueError(f"a batch holds 1 to {MAX_BATCH} orders, got {len(orders)}")
+        with _translated(write=True, order=True):
+            self._require_l2()
+            answers = self._post_json("/orders", [self._payload(o) for o in orders])
+        return [_ack_or_rejection(answer) for answer in answers]
+
+    def get_order(self, order_id: str) -> VenueOrder | None:
+        """The venue's view of one order, or None when the venue does not know it."""
+        try:
+            with _translated(write=False):
+                self._require_l2()
+                raw = self._client.get_order(order_id)
+        except VenueError as error:
+            if error.status_code in (400, 404):
+                return None
+            raise
+        if not raw or not isinstance(raw, dict) or not raw.get("id"):
+            return None
+        return _venue_order(raw)
+
+    def open_orders(self, *, condition_id: str = "", token_id: str = "") -> list[VenueOrder]:
+        params = OpenOrderParams(market=condition_id or None, asset_id=token_id or None)
+        with _translated(write=False):
+            self._require_l2()
+            return [_venue_order(raw) for raw in self._client.get_open_orders(params)]
+
+    def trades(self, *, cursor: str = INITIAL_CURSOR, **filters: str) -> TradePage:
+        """Every trade from `cursor` to the end, following `next_cursor` until "LTE="."""
+        params = TradeParams(**filters) if filters else None
+        trades: list[VenueTrade] = []
+        resume = cursor
+        with _translated(write=False):
+            self._require_l2()
+            while cursor != END_CURSOR:
+                page = self._client.get_trades_paginated(params, next_cursor=cursor)
+                trades.extend(_venue_trade(raw) for raw in page["trades"])
+                resume, cursor = cursor, page["next_cursor"] or END_CURSOR
+        return TradePage(trades=tuple(trades), resume_cursor=resume)
+
+    def cancel(self, order_id: str) -> dict[str, Any]:
+        return self._cancel(lambda: self._client.cancel_order(OrderPayload(orderID=order_id)))
+
+    def cancel_many(self, order_ids: Sequence[str]) -> dict[str, Any]:
+        return self._cancel(lambda: self._client.cancel_orders(list(order_ids)))
+
+    def cancel_all(self) -> dict[str, Any]:
+        return self._cancel(self._client.cancel_all)
+
+    def cancel_market(self, *, condition_id: str = "", token_id: str = "") -> dict[str, Any]:
+        params = OrderMarketCancelParams(market=condition_id, asset_id=token_id)
+        return self._cancel(lambda: self._client.cancel_market_orders(params))
+
+    def _cancel(self, call: Callable[[], Any]) -> dict[str, Any]:
+        """`{"canceled": [...], "not_canceled": {id: reason}}`, as the venue answers."""
+        with _translated(write=True):
+            self._require_l2()
+            answer = call()
+        return answer if isinstance(answer, dict) else {"canceled": [], "not_canceled": {}}
+
+    # --- account ---------------------------------------------------------------------
+
+    def balance(self, token_id: str = "") -> Balance:
+        """pUSD (no token) or outcome-share balance and allowances, in whole units."""
+        with _translated(write=False):
+            self._require_l2()
+            raw = self._client.get_balance_allowance(_balance_params(token_id))
+        return _balance(raw)
+
+    def refresh_balance(self, token_id: str = "") -> Balance:
+        """Ask the venue to re-read balance and allowance from chain (stale-cache fix)."""
+        with _translated(write=False):
+            self._require_l2()
+            self._client.update_balance_allowance(_balance_params(token_id))
+            raw = self._client.get_balance_allowance(_balance_params(token_id))
+        return _balance(raw)
+
+    def heartbeat(self) -> str:
+        """Keep resting orders alive; without one for 10 s the venue cancels them all."""
+        with _translated(write=True):
+            self._require_l2()
+            answer = self._client.post_heartbeat(self._heartbeat_id)
+        if isinstance(answer, dict) and answer.get("heartbeat_id"):
+            self._heartbeat_id = str(answer["heartbeat_id"])
+        return self._heartbeat_id
+
+    def _require_l2(self) -> None:
+        if self._client.creds is None:
+            raise AuthError("no API credentials: call connect() first")
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_TICKS = ("0.1", "0.01", "0.005", "0.0025", "0.001", "0.0001")
+
+
+def _tick_literal(tick: Decimal) -> Any:
+    for literal in _TICKS:
+        if Decimal(literal) == tick:
+            return literal
+    raise OrderRejected(f"unsupported tick size {tick}", reason=RejectReason.INVALID_PRICE)
+
+
+def _levels(raw: list[dict[str, Any]], *, descending: bool) -> tuple[BookLevel, ...]:
+    levels = [BookLevel(price=dec(x["price"]), size=dec(x["size"])) for x in raw or []]
+    return tuple(sorted(levels, key=lambda level: level.price, reverse=descending))
+
+
+def _book(raw: dict[str, Any]) -> Book:
+    return Book(
+        token_id=str(raw["asset_id"]),
+        condition_id=str(raw.get("market", "")),
+        bids=_levels(raw.get("bids", []), descending=True),
+        asks=_levels(raw.get("asks", []), descending=False),
+        tick_size=dec(raw["tick_size"]),
+        min_order_size=dec(raw.get("min_order_size") or 0),
+        neg_risk=bool(raw.get("neg_risk", False)),
+        last_trade_price=dec_or_none(raw.get("last_trade_price")),
+        timestamp=str(raw.get("timestamp", "")),
+    )
+
+
+def _ack(raw: dict[str, Any]) -> OrderAck:
+    """An accepted answer, or OrderRejected when the venue says it did not execute."""
+    status = str(raw.get("status", "")).lower()
+    error = str(raw.get("errorMsg") or raw.get("error") or "")
+    if raw.get("success") is False or status == "unmatched" or not raw.get("orderID"):
+        message = error or f"order not placed (status {status or 'missing'})"
+        raise OrderRejected(message, reason=reject_reason(message))
+    return OrderAck(
+        order_id=str(raw["orderID"]),
+        status=status,
+        making_amount=dec_or_none(raw.get("makingAmount")),
+        taking_amount=dec_or_none(raw.get("takingAmount")),
+        trade_ids=tuple(str(t) for t in raw.get("tradeIDs") or ()),
+        transaction_hashes=tuple(str(h) for h in raw.get("transactionsHashes") or ()),
+        raw=raw,
+    )
+
+
+def _ack_or_rejection(raw: dict[str, Any]) -> OrderAck | OrderRejected:
+    try:
+        return _ack(raw)
+    except OrderRejected as rejection:
+        return rejection
+
+
+def _venue_order(raw: dict[str, Any]) -> VenueOrder:
+    return VenueOrder(
+        order_id=str(raw["id"]),
+        status=str(raw.get("status", "")).upper(),
+        token_id=str(raw.get("asset_id", "")),
+        condition_id=str(raw.get("market", "")),
+        side=Side(str(raw.get("side", "BUY")).upper()),
+        price=dec(raw.get("price", 0)),
+        original_size=dec(raw.get("original_size", 0)),
+        size_matched=dec(raw.get("size_matched", 0)),
+        order_type=str(raw.get("order_type", "")),
+        created_at=timestamp_or_none(raw.get("created_at")),
+        raw=raw,
+    )
+
+
+def _venue_trade(raw: dict[str, Any]) -> VenueTrade:
+    status = str(raw.get("status", "")).upper().removeprefix("TRADE_STATUS_")
+    return VenueTrade(
+        trade_id=str(raw["id"]),
+        status=status,
+        taker_order_id=str(raw.get("taker_order_id", "")),
+        token_id=str(raw.get("asset_id", "")),
+        condition_id=str(raw.get("market", "")),
+        side=Side(str(raw.get("side", "BUY")).upper()),
+        trader_side=str(raw.get("trader_side", "")).upper(),
+        price=dec(raw.get("price", 0)),
+        size=dec(raw.get("size", 0)),
+        fee_rate_bps=dec(raw.get("fee_rate_bps") or 0),
+        match_time=timestamp_or_none(raw.get("match_time")),
+        transaction_hash=str(raw.get("transaction_hash") or ""),
+        maker_orders=tuple(
+            MakerFill(
+                order_id=str(m.get("order_id", "")),
+                maker_address=str(m.get("maker_address", "")),
+                matched_amount=dec(m.get("matched_amount", 0)),
+                price=dec(m.get("price", 0)),
+                token_id=str(m.get("asset_id", "")),
+                side=str(m.get("side", "")).upper(),
+            )
+            for m in raw.get("maker_orders") or ()
+        ),
+        raw=raw,
+    )
+
+
+def _balance_params(token_id: str) -> BalanceAllowanceParams:
+    if token_id:
+        return BalanceAllowanceParams(asset_type=AssetType.CONDITIONAL, token_id=token_id)
+    return BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
+
+
+def _balance(raw: dict[str, Any]) -> Balance:
+    allowances = raw.get("allowances") or {}
+    return Balance(
+        balance=from_base_units(raw.get("balance") or 0),
+        allowances={spender: from_base_units(v or 0) for spender, v in allowances.items()},
+    )

@@ -1,0 +1,24 @@
+"""django-q2 entry points for resolution and redemption; thin wrappers around services.
+
+Both are safe to run twice at once (django-q2 delivers at least once): resolution booking
+locks the market row, and each redemption is claimed with SKIP LOCKED plus a lease.
+"""
+
+from __future__ import annotations
+
+from .resolution import resolutions_detect
+from .services import redemptions_alert_overdue, redemptions_process
+
+# Under the q-cluster's 60 s task timeout, with room for one redemption in progress.
+PASS_BUDGET_SECONDS = 25.0
+
+
+def detect_resolutions() -> dict[str, int]:
+    """Every 5 minutes: book markets the chain has resolved (positions, marks, redemptions)."""
+    return {"resolved": resolutions_detect()}
+
+
+def process_redemptions() -> dict[str, int]:
+    """Every minute: advance due redemptions, then alert on winners unpaid after an hour."""
+    processed = redemptions_process(budget_seconds=PASS_BUDGET_SECONDS)
+    return {"processed": processed, "overdue_alerts": redemptions_alert_overdue()}

@@ -1,0 +1,332 @@
+"""Circuit breakers: a CLOSED/OPEN state machine per strategy (and global) and kind.
+
+An observation over its threshold trips the breaker (a TRIP event and an alert). An open
+breaker closes by time (`resume_after_minutes` after the trip), by condition
+(`resume_when_normal`: the input has stayed under threshold for `resume_after_minutes`), or
+by hand (OVERRIDE, from the admin or `lt_resume`); with no resume period only a person can
+close it. Resumes are applied lazily when the breaker is next looked at, so no job is needed.
+
+Spread and liquidity are observed by the risk engine at decision time; the executor feeds
+slippage, latency and error rate through `breaker_observe`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from monitoring.models import Alert
+from monitoring.services import alert_create
+from strategies.models import Strategy
+
+from .models import Breaker, BreakerEvent, BreakerKind, RiskRules
+from .reasons import ReasonCode
+
+KIND_ORDER = (
+    BreakerKind.SPREAD,
+    BreakerKind.LIQUIDITY,
+    BreakerKind.SLIPPAGE,
+    BreakerKind.LATENCY,
+    BreakerKind.ERROR_RATE,
+)
+OPEN_CODE = {
+    BreakerKind.SPREAD: ReasonCode.BREAKER_SPREAD_OPEN,
+    BreakerKind.LIQUIDITY: ReasonCode.BREAKER_LIQUIDITY_OPEN,
+    BreakerKind.SLIPPAGE: ReasonCode.BREAKER_SLIPPAGE_OPEN,
+    BreakerKind.LATENCY: ReasonCode.BREAKER_LATENCY_OPEN,
+    BreakerKind.ERROR_RATE: ReasonCode.BREAKER_ERROR_RATE_OPEN,
+}
+_VALUE_QUANTUM = Decimal("0.000001")
+
+
+def breaker_threshold(rules: RiskRules, kind: BreakerKind) -> Decimal | None:
+    value = {
+        BreakerKind.SPREAD: rules.breaker_max_spread,
+        BreakerKind.LIQUIDITY: rules.breaker_min_depth,
+        BreakerKind.SLIPPAGE: rules.breaker_max_slippage_bps,
+        BreakerKind.LATENCY: rules.breaker_max_latency_ms,
+        BreakerKind.ERROR_RATE: rules.breaker_max_error_rate,
+    }[kind]
+    return None if value is None else Decimal(value)
+
+
+def is_abnormal(kind: BreakerKind, value: Decimal | None, threshold: Decimal) -> bool:
+    """Liquidity trips under its minimum, the others over their maximum; None = unbounded."""
+    if value is None:
+        return True  # e.g. an empty side of the book: no spread, no depth
+    if kind == BreakerKind.LIQUIDITY:
+        return value < threshold
+    return value > threshold
+
+
+def _q(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(_VALUE_QUANTUM)
+
+
+def breakers_of(*, strategy: Strategy) -> list[Breaker]:
+    """The strategy's breakers and the global ones, in one query."""
+    return list(Breaker.objects.filter(Q(strategy=strategy) | Q(strategy__isnull=True)))
+
+
+def _locked(strategy: Strategy | None, kind: BreakerKind) -> Breaker:
+    # Created on first use; concurrent creators meet on the unique indexes and both lock it.
+    Breaker.objects.bulk_create([Breaker(strategy=strategy, kind=kind)], ignore_conflicts=True)
+    return Breaker.objects.select_for_update().get(strategy=strategy, kind=kind)
+
+
+def _event(
+    breaker: Breaker,
+    event: BreakerEvent.Event,
+    reason_code: ReasonCode,
+    message: str,
+    *,
+    value: Decimal | None = None,
+    actor: str = "",
+) -> None:
+    BreakerEvent.objects.create(
+        breaker=breaker,
+        event=event,
+        reason_code=reason_code,
+        input_value=_q(value),
+        threshold=breaker.threshold,
+        message=message,
+        actor=actor,
+    )
+    scope = breaker.strategy.slug if breaker.strategy else "global"
+    alert_create(
+        reason_code=reason_code,
+        severity=Alert.Severity.WARNING if event == event.TRIP else Alert.Severity.INFO,
+        strategy=breaker.strategy,
+        subject=f"{scope}: {breaker.kind} breaker {event.label.lower()}",
+        message=message,
+        context={
+            "kind": breaker.kind,
+            "event": event.value,
+            "value": None if value is None else str(value),
+            "threshold": None if breaker.threshold is None else str(breaker.threshold),
+            "actor": actor,
+        },
+    )
+
+
+def _trip(
+    *,
+    strategy: Strategy | None,
+    kind: BreakerKind,
+    value: Decimal | None,
+    threshold: Decimal,
+    resume_after_minutes: int | None,
+    resume_when_normal: bool,
+    at: datetime,
+) -> Breaker:
+    breaker = _locked(strategy, kind)
+    if breaker.state == Breaker.State.OPEN:
+        return breaker  # a concurrent observation tripped it first
+    breaker.state = Breaker.State.OPEN
+    breaker.tripped_at = at
+    breaker.normal_since = None
+    breaker.last_value = _q(value)
+    breaker.threshold = _q(threshold)
+    breaker.resume_after_minutes = resume_after_minutes
+    breaker.resume_when_normal = resume_when_normal
+    breaker.resume_at = (
+        at + timedelta(minutes=resume_after_minutes)
+        if resume_after_minutes is not None and not resume_when_normal
+        else None
+    )
+    breaker.save()
+    shown = "unbounded" if value is None else str(_q(value))
+    _event(
+        breaker,
+        BreakerEvent.Event.TRIP,
+        OPEN_CODE[kind],
+        f"{kind} {shown} against threshold {threshold}",
+        value=value,
+    )
+    return breaker
+
+
+def _close(
+    breaker: Breaker,
+    event: BreakerEvent.Event,
+    reason_code: ReasonCode,
+    message: str,
+    *,
+    actor: str = "",
+) -> Breaker:
+    locked = Breaker.objects.select_for_update().get(pk=breaker.pk)
+    if locked.state == Breaker.State.CLOSED:
+        return locked
+    locked.state = Breaker.State.CLOSED
+    locked.resume_at = None
+    locked.normal_since = None
+    locked.save()
+    _event(locked, event, reason_code, message, value=locked.last_value, actor=actor)
+    return locked
+
+
+def resume_due(breaker: Breaker, at: datetime) -> bool:
+    if breaker.state != Breaker.State.OPEN or breaker.resume_after_minutes is None:
+        return False
+    if breaker.resume_when_normal:
+        hold = timedelta(minutes=breaker.resume_after_minutes)
+        return breaker.normal_since is not None and at - breaker.normal_since >= hold
+    return breaker.resume_at is not None and at >= breaker.resume_at
+
+
+def _note_normal(breaker: Breaker, *, normal: bool, value: Decimal | None, at: datetime) -> Breaker:
+    """Start or break the hold period of a breaker that resumes when normal."""
+    if breaker.state != Breaker.State.OPEN or not breaker.resume_when_normal:
+        return breaker
+    if normal == (breaker.normal_since is not None):
+        return breaker
+    Breaker.objects.filter(pk=breaker.pk, state=Breaker.State.OPEN).update(
+        normal_since=at if normal else None, last_value=_q(value), updated_at=at
+    )
+    breaker.normal_since = at if normal else None
+    return breaker
+
+
+def _apply(
+    *,
+    strategy: Strategy | None,
+    kind: BreakerKind,
+    value: Decimal | None,
+    threshold: Decimal,
+    current: Breaker | None,
+    resume_after_minutes: int | None,
+    resume_when_normal: bool,
+    at: datetime,
+) -> Breaker | None:
+    abnormal = is_abnormal(kind, value, threshold)
+    if abnormal and (current is None or current.state == Breaker.State.CLOSED):
+        return _trip(
+            strategy=strategy,
+            kind=kind,
+            value=value,
+            threshold=threshold,
+            resume_after_minutes=resume_after_minutes,
+            resume_when_normal=resume_when_normal,
+            at=at,
+        )
+    if current is None:
+        return None
+    return _note_normal(current, normal=not abnormal, value=value, at=at)
+
+
+def _resume_if_due(breaker: Breaker, at: datetime) -> Breaker:
+    if not resume_due(breaker, at):
+        return breaker
+    how = "back under threshold" if breaker.resume_when_normal else "resume period over"
+    return _close(breaker, BreakerEvent.Event.RESUME, ReasonCode.BREAKER_RESUMED, how)
+
+
+def breakers_evaluate(
+    *,
+    strategy: Strategy,
+    observations: Mapping[BreakerKind, Decimal | None],
+    at: datetime,
+) -> Breaker | None:
+    """Apply decision-time observations, resume what is due, and return the first open breaker.
+
+    Runs inside the intake transaction. Rows are written only on a transition, so a calm
+    market costs one read.
+    """
+    rules = strategy.risk_rules
+    rows = {(b.strategy_id, b.kind): b for b in breakers_of(strategy=strategy)}
+    for kind, value in observations.items():
+        threshold = breaker_threshold(rules, kind)
+        if threshold is None:
+            continue
+        updated = _apply(
+            strategy=strategy,
+            kind=kind,
+            value=value,
+            threshold=threshold,
+            current=rows.get((strategy.pk, kind)),
+            resume_after_minutes=rules.breaker_resume_after_minutes,
+            resume_when_normal=rules.breaker_resume_when_normal,
+            at=at,
+        )
+        if updated is not None:
+            rows[(strategy.pk, kind)] = updated
+    return _first_open(rows.values(), at)
+
+
+def _first_open(rows: Iterable[Breaker], at: datetime) -> Breaker | None:
+    still_open = [b for b in (_resume_if_due(b, at) for b in rows) if b.state == Breaker.State.OPEN]
+    still_open.sort(key=lambda b: (b.strategy_id is not None, KIND_ORDER.index(b.kind)))
+    return still_open[0] if still_open else None
+
+
+@transaction.atomic
+def breaker_observe(
+    *,
+    strategy: Strategy | None,
+    kind: BreakerKind,
+    value: Decimal | None,
+    threshold: Decimal | None = None,
+    resume_after_minutes: int | None = None,
+    resume_when_normal: bool | None = None,
+    at: datetime | None = None,
+) -> Breaker | None:
+    """Feed one measurement (slippage bps, latency ms, error rate 0–1, spread, depth pUSD).
+
+    For a strategy the threshold and resume policy come from its rules unless given; a global
+    breaker (strategy=None) needs `threshold`. Returns the breaker, or None when no threshold
+    applies and no breaker exists.
+    """
+    at = at or timezone.now()
+    rules = strategy.risk_rules if strategy is not None else None
+    if threshold is None and rules is not None:
+        threshold = breaker_threshold(rules, kind)
+    if threshold is None:
+        return None
+    if rules is not None:
+        resume_after_minutes = (
+            rules.breaker_resume_after_minutes
+            if resume_after_minutes is None
+            else resume_after_minutes
+        )
+        if resume_when_normal is None:
+            resume_when_normal = rules.breaker_resume_when_normal
+    current = Breaker.objects.filter(strategy=strategy, kind=kind).first()
+    breaker = _apply(
+        strategy=strategy,
+        kind=kind,
+        value=value,
+        threshold=threshold,
+        current=current,
+        resume_after_minutes=resume_after_minutes,
+        resume_when_normal=bool(resume_when_normal),
+        at=at,
+    )
+    return None if breaker is None else _resume_if_due(breaker, at)
+
+
+@transaction.atomic
+def breaker_override(*, breaker: Breaker, actor: str, message: str = "") -> Breaker:
+    """Close an open breaker by hand (admin action, `lt_resume`)."""
+    return _close(
+        breaker,
+        BreakerEvent.Event.OVERRIDE,
+        ReasonCode.MANUAL_RESUME,
+        message or f"closed by {actor}",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def breakers_override_all(*, strategy: Strategy | None, actor: str, message: str = "") -> int:
+    """Close every open breaker of a strategy (or the global ones); returns how many."""
+    rows = Breaker.objects.filter(strategy=strategy, state=Breaker.State.OPEN).order_by("pk")
+    closed = 0
+    for breaker in rows:
+        breaker_override(breaker=breaker, actor=actor, message=message)
+        closed += 1
+    return closed

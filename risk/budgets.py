@@ -1,0 +1,268 @@
+"""Budgets: reserve at acceptance, spend at fill, release on cancel or no fill.
+
+Each strategy has one `lt_budget_windows` row per calendar period (day, ISO week, month in
+the budget time zone), so a new period starts at zero with no job. Amounts move only by
+conditional UPDATEs and under row locks taken in one fixed order (daily, weekly, monthly,
+then oldest first); the table's CHECK (reserved + spent <= limit) backs them up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from execution.models import Order
+from ltproject.money import ZERO, quantize_pusd
+from strategies.models import Strategy
+
+from .models import BudgetPeriod, BudgetReservation, BudgetWindow, RiskRules
+from .reasons import ReasonCode
+
+# The lock order every writer of lt_budget_windows follows.
+PERIOD_ORDER = (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY, BudgetPeriod.MONTHLY)
+EXCEEDED_CODE = {
+    BudgetPeriod.DAILY: ReasonCode.BUDGET_DAILY_EXCEEDED,
+    BudgetPeriod.WEEKLY: ReasonCode.BUDGET_WEEKLY_EXCEEDED,
+    BudgetPeriod.MONTHLY: ReasonCode.BUDGET_MONTHLY_EXCEEDED,
+}
+
+
+def window_starts(*, tz: str, at: datetime) -> dict[BudgetPeriod, date]:
+    """First day of the day, ISO week and month containing `at` in time zone `tz`."""
+    day = at.astimezone(ZoneInfo(tz)).date()
+    return {
+        BudgetPeriod.DAILY: day,
+        BudgetPeriod.WEEKLY: day - timedelta(days=day.weekday()),
+        BudgetPeriod.MONTHLY: day.replace(day=1),
+    }
+
+
+def period_limit(rules: RiskRules, period: BudgetPeriod) -> Decimal | None:
+    limits: dict[BudgetPeriod, Decimal | None] = {
+        BudgetPeriod.DAILY: rules.budget_daily,
+        BudgetPeriod.WEEKLY: rules.budget_weekly,
+        BudgetPeriod.MONTHLY: rules.budget_monthly,
+    }
+    return limits[period]
+
+
+@dataclass(frozen=True)
+class BudgetExceeded:
+    period: BudgetPeriod
+    limit: Decimal
+    used: Decimal
+    amount: Decimal
+
+    @property
+    def reason_code(self) -> ReasonCode:
+        return EXCEEDED_CODE[self.period]
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.period} budget {self.limit} pUSD: {self.used} already reserved or spent, "
+            f"this order needs {self.amount}"
+        )
+
+
+# The CASTs make SQLite (the demo database) compare numbers, not the strings it binds.
+_RESERVE_SQL = """
+UPDATE lt_budget_windows
+   SET reserved = reserved + CAST(%(amount)s AS NUMERIC),
+       "limit" = CAST(%(limit)s AS NUMERIC), updated_at = %(now)s
+ WHERE strategy_id = %(strategy)s AND period = %(period)s AND window_start = %(start)s
+   AND reserved + spent + CAST(%(amount)s AS NUMERIC) <= CAST(%(limit)s AS NUMERIC)
+RETURNING id
+"""
+
+
+def budget_reserve(
+    *, strategy: Strategy, rules: RiskRules, amount: Decimal, at: datetime
+) -> list[int] | BudgetExceeded:
+    """Hold `amount` in every budgeted window, or hold nothing and say which would overflow.
+
+    Periods without a limit have no window and hold nothing.
+
+    Must run inside the caller's transaction (the intake's), which the held rows stay locked
+    in until commit. Returns the window ids to attach reservations to.
+    """
+    starts = window_starts(tz=rules.budget_timezone, at=at)
+    held: list[int] = []
+    for period in PERIOD_ORDER:
+        limit = period_limit(rules, period)
+        if limit is None:
+            continue  # no budget for this period: nothing to hold or lock
+        window_id = _reserve_in(strategy, period, starts[period], limit, amount, at)
+        if window_id is None and not _window_exists(strategy, period, starts[period]):
+            # First order of the period: open the window, then try again.
+            _windows_ensure(strategy=strategy, rules=rules, starts=starts)
+            window_id = _reserve_in(strategy, period, starts[period], limit, amount, at)
+        if window_id is None:
+            _windows_unreserve(held, amount)
+            return _exceeded(
+                strategy=strategy, period=period, start=starts[period], limit=limit, amount=amount
+            )
+        held.append(window_id)
+    return held
+
+
+def _reserve_in(
+    strategy: Strategy,
+    period: BudgetPeriod,
+    start: date,
+    limit: Decimal,
+    amount: Decimal,
+    at: datetime,
+) -> int | None:
+    params: dict[str, Decimal | datetime | date | int | str] = {
+        "amount": amount,
+        "limit": limit,
+        "now": at,
+        "strategy": strategy.pk,
+        "period": period.value,
+        "start": start,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def _window_exists(strategy: Strategy, period: BudgetPeriod, start: date) -> bool:
+    return BudgetWindow.objects.filter(
+        strategy=strategy, period=period, window_start=start
+    ).exists()
+
+
+def _windows_ensure(
+    *, strategy: Strategy, rules: RiskRules, starts: dict[BudgetPeriod, date]
+) -> None:
+    BudgetWindow.objects.bulk_create(
+        [
+            BudgetWindow(
+                strategy=strategy, period=p, window_start=starts[p], limit=period_limit(rules, p)
+            )
+            for p in PERIOD_ORDER
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _windows_unreserve(window_ids: list[int], amount: Decimal) -> None:
+    # The rows are still locked by this transaction, so undoing is a plain decrement.
+    BudgetWindow.objects.filter(pk__in=window_ids).update(reserved=F("reserved") - amount)
+
+
+def _exceeded(
+    *, strategy: Strategy, period: BudgetPeriod, start: date, limit: Decimal, amount: Decimal
+) -> BudgetExceeded:
+    window = BudgetWindow.objects.get(strategy=strategy, period=period, window_start=start)
+    return BudgetExceeded(
+        period=period, limit=limit, used=window.reserved + window.spent, amount=amount
+    )
+
+
+def budget_reservations_create(*, order: Order, window_ids: list[int], amount: Decimal) -> None:
+    """Record which windows hold `amount` for `order` (same transaction as budget_reserve)."""
+    BudgetReservation.objects.bulk_create(
+        [BudgetReservation(window_id=w, order=order, reserved=amount) for w in window_ids]
+    )
+
+
+def _locked_windows(order: Order) -> QuerySet[BudgetWindow]:
+    rank = Case(
+        *(When(period=p, then=Value(i)) for i, p in enumerate(PERIOD_ORDER)),
+        output_field=IntegerField(),
+    )
+    return (
+        BudgetWindow.objects.select_for_update()
+        .filter(reservations__order=order)
+        .annotate(rank=rank)
+        .order_by("rank", "window_start", "pk")
+    )
+
+
+def _locked_reservations(order: Order) -> list[BudgetReservation]:
+    list(_locked_windows(order))  # take the window locks first, in the fixed order
+    return list(
+        BudgetReservation.objects.select_for_update()
+        .filter(order=order)
+        .select_related("window")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def budget_spend(*, order: Order, amount: Decimal) -> Decimal:
+    """Turn `amount` pUSD of an order's reservation into spend (called for each fill).
+
+    A fill cannot cost more than the order's limit × size, so the reservation covers it;
+    any excess (rounding) is capped rather than allowed to break the budget. Returns the
+    amount moved in each window.
+    """
+    amount = quantize_pusd(amount)
+    moved = ZERO
+    for reservation in _locked_reservations(order):
+        part = min(amount, reservation.reserved)
+        if part <= 0:
+            continue
+        BudgetReservation.objects.filter(pk=reservation.pk).update(
+            reserved=F("reserved") - part, spent=F("spent") + part, updated_at=timezone.now()
+        )
+        BudgetWindow.objects.filter(pk=reservation.window_id).update(
+            reserved=F("reserved") - part, spent=F("spent") + part, updated_at=timezone.now()
+        )
+        moved = max(moved, part)
+    return moved
+
+
+@transaction.atomic
+def budget_release(*, order: Order, amount: Decimal | None = None) -> Decimal:
+    """Give back `amount` (default: all still held) of an order's reservation.
+
+    Called when an order is cancelled, expires, is rejected or ends partly unfilled.
+    Returns the amount released in each window.
+    """
+    released = ZERO
+    for reservation in _locked_reservations(order):
+        part = reservation.reserved if amount is None else min(quantize_pusd(amount),
+                                                                 reservation.reserved)  # fmt: skip
+        if part <= 0:
+            continue
+        BudgetReservation.objects.filter(pk=reservation.pk).update(
+            reserved=F("reserved") - part, released=F("released") + part, updated_at=timezone.now()
+        )
+        BudgetWindow.objects.filter(pk=reservation.window_id).update(
+            reserved=F("reserved") - part, updated_at=timezone.now()
+        )
+        released = max(released, part)
+    return released
+
+
+@transaction.atomic
+def budget_refund(*, order: Order, amount: Decimal) -> Decimal:
+    """Give back spend of a fill that was voided (trade FAILED on chain).
+
+    The amount returns to the budget (not to the reservation: the order is over, or its
+    remaining reservation is still held separately). Returns the amount refunded per window.
+    """
+    amount = quantize_pusd(amount)
+    refunded = ZERO
+    for reservation in _locked_reservations(order):
+        part = min(amount, reservation.spent)
+        if part <= 0:
+            continue
+        BudgetReservation.objects.filter(pk=reservation.pk).update(
+            spent=F("spent") - part, released=F("released") + part, updated_at=timezone.now()
+        )
+        BudgetWindow.objects.filter(pk=reservation.window_id).update(
+            spent=F("spent") - part, updated_at=timezone.now()
+        )
+        refunded = max(refunded, part)
+    return refunded

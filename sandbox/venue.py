@@ -1,0 +1,294 @@
+"""The venue's state and its clock-driven life: markets, the exchange, the crowd, heartbeats,
+delayed orders, settlement and resolutions. HTTP lives in api.py/server.py; this is in-process.
+
+Every public method takes `self.lock`, so the HTTP threads, a ClockDriver and a test may all
+touch the venue at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sandbox.auth import ApiKeys
+from sandbox.clock import SandboxClock
+from sandbox.crowd import CROWD_OWNER, Crowd
+from sandbox.engine import (
+    BALANCE_ERROR,
+    Exchange,
+    Order,
+    OrderRejected,
+    OrderStatus,
+    Trade,
+)
+from sandbox.faults import Faults
+from sandbox.scenario import CROWD_ADDRESS, Market, Scenario, Token, load_scenario
+from sandbox.units import UNIT
+
+CLOSED_MARKET_ERROR = "market is closed, orders are not accepted"
+DUPLICATE_ERROR = "duplicate order: order already exists"
+_CROWD_FUNDS = 10**18
+
+
+@dataclass(slots=True)
+class Placement:
+    order: Order
+    trades: list[Trade] = field(default_factory=list)
+    delayed: bool = False
+
+
+class Venue:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        seed: int = 0,
+        start: float | None = None,
+        step_seconds: float = 1.0,
+        heartbeat_timeout: float = 10.0,
+        chain_id: int = 137,
+    ) -> None:
+        # Markets mutate (closed, winner): never share them with another venue.
+        self.scenario = copy.deepcopy(scenario or load_scenario())
+        self.seed = seed
+        # What `/version` answers; a test sets 1 to see LT refuse a venue it cannot trade on.
+        self.clob_version = 2
+        self.chain_id = chain_id
+        self.lock = threading.RLock()
+        self.clock = SandboxClock(start or self.scenario.start or float(int(time.time())))
+        self.started_at = self.clock.now()
+        self.step_seconds = step_seconds
+        self.heartbeat_timeout = heartbeat_timeout
+        self.markets: dict[str, Market] = {m.condition_id: m for m in self.scenario.markets}
+        self.tokens: dict[str, tuple[Market, Token]] = {
+            t.token_id: (m, t) for m in self.scenario.markets for t in m.tokens
+        }
+        self.exchange = Exchange()
+        self.exchange.transient_owners = frozenset({CROWD_OWNER})
+        self.faults = Faults()
+        self.keys = ApiKeys(f"lt-sandbox-{seed}")
+        # (EOA, signature type) → the wallet holding its funds (proxy, Safe, deposit wallet).
+        self.funders: dict[tuple[str, int], str] = {}
+        self.heartbeats: dict[str, float] = {}
+        self.delayed: list[Order] = []
+        self.steps = 0
+        self.crowd = Crowd(
+            self.exchange, self.scenario.markets, self.scenario.crowd, random.Random(seed)
+        )
+        self._fund_scenario()
+        self.crowd.quote_all(self.clock.now())
+
+    def _fund_scenario(self) -> None:
+        for token_id in self.tokens:
+            self.exchange.credit(CROWD_ADDRESS, token_id=token_id, shares=_CROWD_FUNDS)
+        self.exchange.credit(CROWD_ADDRESS, pusd=_CROWD_FUNDS)
+        for spec in self.scenario.accounts:
+            self.exchange.credit(spec.address, pusd=spec.pusd)
+            for token_id, shares in spec.shares.items():
+                self.exchange.credit(spec.address, token_id=token_id, shares=shares)
+            if spec.signer:
+                self._link_all(spec.signer, spec.address)
+
+    # -- clock ----------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def step(self, n: int = 1) -> None:
+        """Advance the clock by `n` steps, running the venue's life once per step."""
+        with self.lock:
+            for _ in range(n):
+                self.clock.advance(self.step_seconds)
+                self._tick()
+
+    def advance(self, seconds: float) -> None:
+        self.step(int(seconds // self.step_seconds))
+
+    def advance_to(self, target: float) -> None:
+        with self.lock:
+            while self.clock.now() + self.step_seconds <= target:
+                self.step(1)
+
+    def _tick(self) -> None:
+        now = self.clock.now()
+        self.steps += 1
+        self._resolve_due(now)
+        self._release_delayed(now)
+        self.crowd.tick(now)
+        self.exchange.expire(now)
+        self.exchange.settle(now)
+        self._check_heartbeats(now)
+
+    # -- accounts -------------------------------------------------------------------------
+    def fund(
+        self,
+        address: str,
+        *,
+        pusd: int = 0,
+        token_id: str = "",
+        shares: int = 0,
+        signer: str = "",
+    ) -> None:
+        """Credit `address` (amounts in base units) and optionally link it to a signer EOA."""
+        with self.lock:
+            if token_id and token_id not in self.tokens:
+                raise KeyError(f"unknown token {token_id}")
+            self.exchange.credit(address, pusd=pusd, token_id=token_id, shares=shares)
+            if signer:
+                self._link_all(signer, address)
+
+    def _link_all(self, signer: str, funder: str) -> None:
+        for signature_type in (1, 2, 3):
+            self.funders[(signer.lower(), signature_type)] = funder
+
+    def link_funder(self, signer: str, signature_type: int, funder: str) -> None:
+        """Remember whose funds a key's orders spend, for /balance-allowance?signature_type=."""
+        if signature_type:
+            with self.lock:
+                self.funders[(signer.lower(), signature_type)] = funder
+
+    def funder_of(self, signer: str, signature_type: int) -> str:
+        if signature_type == 0:
+            return signer
+        return self.funders.get((signer.lower(), signature_type), signer)
+
+    def balance(self, address: str, token_id: str = "") -> int:
+        with self.lock:
+            acct = self.exchange.account(address)
+            return acct.shares.get(token_id, 0) if token_id else acct.pusd
+
+    # -- orders ---------------------------------------------------------------------------
+    def market_of(self, token_id: str) -> Market | None:
+        entry = self.tokens.get(token_id)
+        return entry[0] if entry else None
+
+    def submit(self, order: Order) -> Placement:
+        """Place a validated, signed order; raises OrderRejected."""
+        with self.lock:
+            market = self.market_of(order.token_id)
+            if market is None or market.closed:
+                raise OrderRejected(CLOSED_MARKET_ERROR)
+            if self.faults.take("balance"):
+                raise OrderRejected(BALANCE_ERROR)
+            existing = self.exchange.orders.get(order.id)
+            if existing is not None and existing.status is not OrderStatus.UNMATCHED:
+                raise OrderRejected(DUPLICATE_ERROR)
+            order.created_at = self.clock.now()
+            if self.faults.take("delayed"):
+                return self._delay(order)
+            self.exchange.fail_next_trades += self.faults.drain("trade_failed")
+            return Placement(order, self.exchange.place(order, order.created_at))
+
+    def _delay(self, order: Order) -> Placement:
+        self.exchange.check_funds(order)
+        order.status = OrderStatus.DELAYED
+        self.exchange.orders[order.id] = order
+        self.delayed.append(order)
+        return Placement(order, delayed=True)
+
+    def _release_delayed(self, now: float) -> None:
+        pending, self.delayed = self.delayed, []
+        for order in pending:
+            if order.status is not OrderStatus.DELAYED:
+                continue  # cancelled while waiting
+            order.status = OrderStatus.LIVE
+            try:
+                self.exchange.place(order, now)
+            except OrderRejected:
+                order.status = OrderStatus.UNMATCHED
+
+    def order(self, order_id: str) -> Order | None:
+        with self.lock:
+            return self.exchange.orders.get(order_id)
+
+    def orders(self) -> list[Order]:
+        """Every user order the venue accepted (resting, filled, cancelled, killed)."""
+        with self.lock:
+            return list(self.exchange.orders.values())
+
+    def cancel(self, owner: str, order_ids: list[str]) -> tuple[list[str], dict[str, str]]:
+        with self.lock:
+            canceled: list[str] = []
+            not_canceled: dict[str, str] = {}
+            for order_id in order_ids:
+                order = self.exchange.orders.get(order_id)
+                if order is None or order.owner != owner:
+                    not_canceled[order_id] = "order not found"
+                elif self.exchange.cancel(order):
+                    canceled.append(order_id)
+                else:
+                    not_canceled[order_id] = "order can't be canceled: already matched or canceled"
+            return canceled, not_canceled
+
+    def cancel_owner(self, owner: str, market: str = "", asset_id: str = "") -> list[str]:
+        with self.lock:
+            return self.exchange.cancel_where(
+                o
+                for o in self.exchange.open_orders()
+                if o.owner == owner
+                and (not asset_id or o.token_id == asset_id)
+                and (not market or self._condition_of(o) == market)
+            )
+
+    def _condition_of(self, order: Order) -> str:
+        market = self.market_of(order.token_id)
+        return market.condition_id if market else ""
+
+    # -- heartbeats -----------------------------------------------------------------------
+    def heartbeat(self, owner: str) -> None:
+        with self.lock:
+            if not self.faults.active("heartbeat_loss"):
+                self.heartbeats[owner] = self.clock.now()
+
+    def _check_heartbeats(self, now: float) -> None:
+        for owner, seen in list(self.heartbeats.items()):
+            if now - seen > self.heartbeat_timeout:
+                # The venue's dead-man switch: a silent client's orders are all cancelled.
+                del self.heartbeats[owner]
+                self.cancel_owner(owner)
+
+    # -- resolution -----------------------------------------------------------------------
+    def _resolve_due(self, now: float) -> None:
+        for market in self.scenario.markets:
+            due = market.resolve_after is not None and now >= self.started_at + market.resolve_after
+            if due and not market.closed and market.winner:
+                winner = next(t for t in market.tokens if t.outcome == market.winner)
+                self.resolve(market.condition_id, winner.token_id)
+
+    def resolve(self, condition_id: str, winner_token_id: str) -> None:
+        """Close a market with a winner; a neg-risk YES winner closes its siblings as NO."""
+        with self.lock:
+            market = self.markets[condition_id]
+            if winner_token_id not in {t.token_id for t in market.tokens}:
+                raise KeyError(f"{winner_token_id} is not a token of {condition_id}")
+            self._close(market, winner_token_id)
+            if market.event and winner_token_id == market.yes.token_id:
+                for sibling in self.scenario.markets:
+                    if sibling.event == market.event and not sibling.closed:
+                        self._close(sibling, sibling.no.token_id)
+
+    def _close(self, market: Market, winner_token_id: str) -> None:
+        market.closed = True
+        market.winner_token = winner_token_id
+        market.closed_time = self.clock.now()
+        self.crowd.withdraw(market)
+        tokens = {t.token_id for t in market.tokens}
+        self.exchange.cancel_where(
+            (o for o in self.exchange.open_orders() if o.token_id in tokens),
+            OrderStatus.CANCELED_MARKET_RESOLVED,
+        )
+
+    # -- prices ---------------------------------------------------------------------------
+    def mid(self, token_id: str) -> int | None:
+        book = self.exchange.book(token_id)
+        bid, ask = book.best_bid(), book.best_ask()
+        if bid is None or ask is None:
+            return None
+        return (bid + ask) // 2
+
+
+def shares(n: float) -> int:
+    """Whole or fractional shares in base units (a helper for tests and the fixture)."""
+    return round(n * UNIT)

@@ -1,0 +1,207 @@
+"""The signal intake API: `POST /api/v1/signals/` (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from ltproject.domain import Side
+from risk.market_data import get_market_data, snapshot
+
+from .services import IdempotencyKeyReused, SignalReplayed, request_hash_of, signal_ingest
+from .signing import (
+    KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignalClient,
+    SignalSignatureAuthentication,
+)
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "0.55"})
+class DecimalStringField(serializers.Field):
+    """A decimal sent as a JSON string ("0.55"), never a float, within digits and bounds."""
+
+    def __init__(
+        self,
+        *,
+        places: int,
+        max_digits: int,
+        greater_than: Decimal,
+        less_than: Decimal | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.places, self.max_digits = places, max_digits
+        self.greater_than, self.less_than = greater_than, less_than
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            raise serializers.ValidationError('Must be a decimal string, e.g. "0.55".')
+        try:
+            value = Decimal(data.strip())
+        except InvalidOperation:
+            raise serializers.ValidationError("Not a decimal number.") from None
+        if not value.is_finite():
+            raise serializers.ValidationError("Not a finite number.")
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places:
+            raise serializers.ValidationError(f"At most {self.places} decimal places.")
+        if value.adjusted() >= self.max_digits - self.places:
+            raise serializers.ValidationError("Too large.")
+        if value <= self.greater_than:
+            raise serializers.ValidationError(f"Must be greater than {self.greater_than}.")
+        if self.less_than is not None and value >= self.less_than:
+            raise serializers.ValidationError(f"Must be less than {self.less_than}.")
+        return value
+
+    def to_representation(self, value: Decimal) -> str:
+        return str(value)
+
+
+class SignalInputSerializer(serializers.Serializer[dict[str, Any]]):
+    strategy = serializers.SlugField(max_length=64)
+    idempotency_key = serializers.CharField(max_length=255)
+    token_id = serializers.RegexField(r"^[0-9A-Za-z_\-]{1,100}$", max_length=100)
+    side = serializers.ChoiceField(choices=Side.values)
+    price = DecimalStringField(
+        places=6, max_digits=10, greater_than=Decimal(0), less_than=Decimal(1)
+    )
+    size = DecimalStringField(
+        places=6, max_digits=20, greater_than=Decimal(0), required=False, allow_null=True
+    )
+    ft_signal_id = serializers.CharField(max_length=128)
+    ft_created_at = serializers.DateTimeField()
+    condition_id = serializers.RegexField(
+        r"^(0x[0-9a-fA-F]{64})?$", max_length=66, required=False, allow_blank=True
+    )
+    max_slippage_bps = serializers.IntegerField(
+        min_value=0, max_value=10_000, required=False, allow_null=True
+    )
+    leader = serializers.RegexField(
+        r"^(0x[0-9a-fA-F]{40})?$", max_length=42, required=False, allow_blank=True
+    )
+
+
+class OrderIntentSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    side = serializers.ChoiceField(choices=Side.values)
+    token_id = serializers.CharField()
+    price = serializers.CharField(help_text="Limit price, decimal string.")
+    size = serializers.CharField(help_text="Shares, decimal string.")
+    notional = serializers.CharField(help_text="pUSD, decimal string.")
+    order_type = serializers.CharField()
+    mode = serializers.CharField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class SignalDecisionSerializer(serializers.Serializer[dict[str, Any]]):
+    signal_id = serializers.IntegerField()
+    strategy = serializers.CharField()
+    idempotency_key = serializers.CharField()
+    decision = serializers.ChoiceField(choices=["accepted", "rejected"])
+    reason_code = serializers.CharField(help_text="Stable machine-readable code (risk.reasons).")
+    message = serializers.CharField()
+    order = OrderIntentSerializer(allow_null=True)
+
+
+class SignalSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "strategies.signing.SignalSignatureAuthentication"
+    name = "LTSignature"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": SIGNATURE_HEADER,
+            "description": f"urlsafe-base64(HMAC-SHA256(secret, {TIMESTAMP_HEADER} + METHOD + "
+            f"path + raw body)), with {KEY_HEADER} and {TIMESTAMP_HEADER} (unix seconds, "
+            "±300 s); a signature is accepted once.",
+        }
+
+
+_HEADERS = [
+    OpenApiParameter(KEY_HEADER, str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True),
+]
+
+
+class SignalIntakeApi(APIView):
+    """Receive one FT signal and answer with its risk decision."""
+
+    authentication_classes = [SignalSignatureAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signals"
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="signals_create",
+        parameters=_HEADERS,
+        request=SignalInputSerializer,
+        responses={
+            201: SignalDecisionSerializer,
+            200: OpenApiResponse(SignalDecisionSerializer, "The first answer, replayed."),
+            400: OpenApiResponse(description="Per-field errors; nothing written."),
+            401: OpenApiResponse(description="Missing, wrong, stale or replayed signature."),
+            422: OpenApiResponse(description="Idempotency key reused with another body."),
+            429: OpenApiResponse(description="Throttled."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        client = request.user
+        assert isinstance(client, SignalClient)
+        payload = _json_object(request.body)
+        if payload is None:
+            return _bad_request({"non_field_errors": ["The body must be a JSON object."]})
+        named = payload.get("strategy")
+        if isinstance(named, str) and named != client.credential.strategy.slug:
+            raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
+        serializer = SignalInputSerializer(data=payload)
+        if not serializer.is_valid():
+            return _bad_request(serializer.errors)
+        try:
+            answer = signal_ingest(
+                signed=client.signed,
+                payload=serializer.validated_data,
+                request_hash=request_hash_of(payload),
+                market_data=snapshot(get_market_data(), serializer.validated_data["token_id"]),
+            )
+        except SignalReplayed as error:
+            raise exceptions.AuthenticationFailed(str(error)) from None
+        except IdempotencyKeyReused:
+            return Response(
+                {"detail": "This idempotency key was used with a different body."},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Response(answer.body, status=answer.status)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _bad_request(errors: Any) -> Response:
+    return Response(errors, status=status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,132 @@
+"""HMAC request signing of the signal API (DESIGN.md §4).
+
+X-LT-Signature = urlsafe-base64(HMAC-SHA256(secret, timestamp + METHOD + path + raw body)),
+with the secret derived from the credential (strategies.credentials). A request is refused
+when the key is unknown or revoked, the timestamp is more than 300 s away from now, or the
+signature does not match (compared in constant time). Replays of an accepted signature are
+refused by the intake transaction (lt_signal_nonces), not here, so that a refused request
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from .credentials import derive_secret
+from .models import ApiCredential
+
+WINDOW_SECONDS = 300
+KEY_HEADER = "X-LT-Key"
+TIMESTAMP_HEADER = "X-LT-Timestamp"
+SIGNATURE_HEADER = "X-LT-Signature"
+
+
+class SignatureInvalid(Exception):
+    """The request is not signed by an active key of LT, or not recently."""
+
+
+def signature_compute(*, secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
+    message = timestamp.encode() + method.upper().encode() + path.encode() + body
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    credential: ApiCredential
+    signature: str  # canonical (padded) form, the replay key
+    timestamp: int
+
+
+def _credential(key_id: str) -> ApiCredential:
+    credential = (
+        ApiCredential.objects.select_related("strategy__risk_rules")
+        .filter(key_id=key_id, is_active=True)
+        .first()
+    )
+    if credential is None:
+        raise SignatureInvalid("unknown or revoked key")
+    return credential
+
+
+def _timestamp(value: str, now: float) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise SignatureInvalid("timestamp must be unix seconds")
+    timestamp = int(value)
+    if abs(now - timestamp) > WINDOW_SECONDS:
+        raise SignatureInvalid(f"timestamp is more than {WINDOW_SECONDS} s from now")
+    return timestamp
+
+
+def signed_request_verify(
+    *,
+    key_id: str,
+    timestamp: str,
+    signature: str,
+    method: str,
+    path: str,
+    body: bytes,
+    now: float,
+) -> SignedRequest:
+    """The credential behind a correctly signed, fresh request, or SignatureInvalid."""
+    if not key_id or not timestamp or not signature:
+        raise SignatureInvalid(
+            f"{KEY_HEADER}, {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} are required"
+        )
+    ts = _timestamp(timestamp, now)
+    credential = _credential(key_id)
+    secret = derive_secret(key_id=credential.key_id, salt=credential.salt)
+    expected = signature_compute(
+        secret=secret, timestamp=timestamp, method=method, path=path, body=body
+    )
+    # Padding is optional on the wire; compare (and remember) one canonical form.
+    given = signature.strip().rstrip("=")
+    if not hmac.compare_digest(given.encode(), expected.rstrip("=").encode()):
+        raise SignatureInvalid("signature does not match")
+    return SignedRequest(credential=credential, signature=expected, timestamp=ts)
+
+
+@dataclass(frozen=True)
+class SignalClient:
+    """The authenticated caller of the signal API (what DRF calls `request.user`)."""
+
+    signed: SignedRequest
+    is_authenticated: bool = True
+
+    @property
+    def pk(self) -> int:  # throttles key on this
+        return self.signed.credential.pk
+
+    @property
+    def credential(self) -> ApiCredential:
+        return self.signed.credential
+
+
+class SignalSignatureAuthentication(authentication.BaseAuthentication):
+    """DRF authentication for the HMAC-signed signal API (answers 401 when it fails)."""
+
+    def authenticate(self, request: Request) -> tuple[SignalClient, SignedRequest]:
+        headers = request.headers
+        try:
+            signed = signed_request_verify(
+                key_id=headers.get(KEY_HEADER, ""),
+                timestamp=headers.get(TIMESTAMP_HEADER, ""),
+                signature=headers.get(SIGNATURE_HEADER, ""),
+                method=request.method or "",
+                path=request.path,
+                body=request.body,
+                now=time.time(),
+            )
+        except SignatureInvalid as error:
+            raise exceptions.AuthenticationFailed(str(error)) from None
+        return SignalClient(signed=signed), signed
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'LT-HMAC realm="signals"'

@@ -1,0 +1,285 @@
+"""The executor and fill sync against the sandbox venue, over HTTP with the real client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from execution.executor import order_submit
+from execution.market_data import VenueMarketData
+from execution.markets import market_for_token
+from execution.models import (
+    Fill,
+    Order,
+    OrderPurpose,
+    OrderStatus,
+    Position,
+    PositionStatus,
+    TradeStatus,
+)
+from execution.stops import stops_cycle
+from execution.sync import fills_sync
+from execution.venue.session import get_venue, reset_venue
+from ltproject.domain import OrderType, Side, TradingMode
+from risk.market_data import set_market_data
+from sandbox.testing import SandboxHandle
+from tests.factories import OrderFactory, StrategyFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def venue_settings(
+    sandbox_venue: SandboxHandle, settings: SettingsWrapper
+) -> Iterator[SandboxHandle]:
+    settings.CLOB_HOST = sandbox_venue.url
+    settings.SIGNER_PRIVATE_KEY = sandbox_venue.account.private_key
+    settings.LIVE_TRADING = True
+    settings.LT_EXECUTOR_INLINE = True
+    settings.LT_EXECUTOR_AUTOSTART = True
+    reset_venue()
+    previous = set_market_data(VenueMarketData())
+    yield sandbox_venue
+    set_market_data(previous)
+    reset_venue()
+
+
+def _intent(sandbox: SandboxHandle, **fields: object) -> Order:
+    token = sandbox.market("btc-above-150k-2026").yes.token_id
+    market = market_for_token(venue=get_venue(), token_id=token)
+    defaults: dict[str, object] = {
+        "strategy": StrategyFactory(mode=TradingMode.LIVE),
+        "market": market,
+        "token_id": token,
+        "mode": TradingMode.LIVE,
+        "order_type": OrderType.GTC,
+        "side": Side.BUY,
+        "price": D("0.20"),
+        "size": D(10),
+        "notional": D(2),
+    }
+    return OrderFactory(**{**defaults, **fields})
+
+
+def test_intent_becomes_exactly_one_resting_venue_order(venue_settings: SandboxHandle) -> None:
+    order = order_submit(order_id=_intent(venue_settings).pk)
+    assert order.status == OrderStatus.LIVE
+    assert order.signed_order and order.venue_order_id == order.signed_order["order_hash"]
+    assert [o["id"] for o in venue_settings.orders()] == [order.venue_order_id]
+    # Submitting again (a duplicate task delivery) sends nothing new.
+    assert order_submit(order_id=order.pk).status == OrderStatus.LIVE
+    assert len(venue_settings.orders()) == 1
+
+
+def test_marketable_fak_fills_and_the_position_follows(venue_settings: SandboxHandle) -> None:
+    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
+    assert book.best_ask is not None
+    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(10))
+    assert order_submit(order_id=order.pk).status == OrderStatus.MATCHED
+    assert fills_sync() >= 1
+    order.refresh_from_db()
+    assert order.size_matched == D(10) and order.avg_fill_price == book.best_ask
+    position = Position.objects.get(strategy=order.strategy, token_id=order.token_id)
+    assert (position.size, position.avg_cost, position.status) == (
+        D(10),
+        book.best_ask,
+        PositionStatus.OPEN,
+    )
+    assert fills_sync() == 0  # replaying the feed records nothing twice
+
+
+def test_trade_statuses_advance_to_confirmed(venue_settings: SandboxHandle) -> None:
+    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
+    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
+    order_submit(order_id=order.pk)
+    fills_sync()
+    assert set(Fill.objects.values_list("status", flat=True)) == {TradeStatus.MATCHED}
+    venue_settings.step(3)
+    fills_sync()
+    assert set(Fill.objects.values_list("status", flat=True)) == {TradeStatus.CONFIRMED}
+
+
+def test_failed_trade_is_voided_and_the_position_undone(venue_settings: SandboxHandle) -> None:
+    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
+    venue_settings.faults.trade_failed(10)
+    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
+    order_submit(order_id=order.pk)
+    fills_sync()
+    venue_settings.step(3)
+    fills_sync()
+    fills = list(Fill.objects.filter(order=order))
+    assert fills and all(f.voided_at is not None for f in fills)
+    order.refresh_from_db()
+    assert order.size_matched == 0
+    assert Position.objects.get(token_id=order.token_id).size == 0
+
+
+def test_rejected_order_records_the_venues_reason(venue_settings: SandboxHandle) -> None:
+    order = order_submit(order_id=_intent(venue_settings, size=D(2), notional=D("0.4")).pk)
+    assert order.status == OrderStatus.REJECTED
+    assert order.error_code == "below_min_size" and "minimum" in order.error_message
+    assert venue_settings.orders() == []
+
+
+def test_accept_then_stall_is_resolved_by_hash_without_a_second_order(
+    venue_settings: SandboxHandle, settings: SettingsWrapper
+) -> None:
+    from execution.venue import adapter
+
+    order = _intent(venue_settings)
+    get_venue()  # connect before the stall so only the POST stalls
+    adapter.configure_transport(https=False, timeout_s=0.5)
+    venue_settings.faults.stall("/order", seconds=1.5)
+    result = order_submit(order_id=order.pk)
+    assert result.status == OrderStatus.LIVE
+    assert [o["id"] for o in venue_settings.orders()] == [result.venue_order_id]
+
+
+def test_paper_order_fills_by_walking_the_real_book(venue_settings: SandboxHandle) -> None:
+    token = venue_settings.market("btc-above-150k-2026").yes.token_id
+    book = get_venue().book(token)
+    assert book.best_ask is not None
+    order = _intent(
+        venue_settings,
+        strategy=StrategyFactory(mode=TradingMode.PAPER),
+        mode=TradingMode.PAPER,
+        order_type=OrderType.FAK,
+        price=book.best_ask,
+        size=D(10),
+    )
+    result = order_submit(order_id=order.pk)
+    assert result.status == OrderStatus.MATCHED and result.size_matched == D(10)
+    assert all(f.is_paper for f in result.fills.all())
+    assert venue_settings.orders() == []  # paper sends nothing to the venue
+    position = Position.objects.get(strategy=order.strategy, mode=TradingMode.PAPER)
+    assert position.size == D(10)
+
+
+def test_paper_fok_that_cannot_fill_is_killed(venue_settings: SandboxHandle) -> None:
+    order = _intent(
+        venue_settings,
+        strategy=StrategyFactory(mode=TradingMode.PAPER),
+        mode=TradingMode.PAPER,
+        order_type=OrderType.FOK,
+        price=D("0.02"),
+        size=D(10),
+    )
+    result = order_submit(order_id=order.pk)
+    assert result.status == OrderStatus.CANCELLED and not result.fills.exists()
+
+
+def _filled_position(sandbox: SandboxHandle, size: Decimal = Decimal(20)) -> Position:
+    token = sandbox.market("btc-above-150k-2026").yes.token_id
+    ask = get_venue().book(token).best_ask
+    order = _intent(sandbox, order_type=OrderType.FAK, price=ask, size=size)
+    order_submit(order_id=order.pk)
+    fills_sync()
+    return Position.objects.get(strategy=order.strategy, token_id=token)
+
+
+def _gap_to(sandbox: SandboxHandle, price: float) -> None:
+    market = sandbox.market("btc-above-150k-2026")
+    sandbox.venue.crowd.fair[market.condition_id] = price
+    sandbox.step(1)
+
+
+def test_stop_loss_gapped_through_exits_once_at_the_best_bid(
+    venue_settings: SandboxHandle, django_capture_on_commit_callbacks: Any
+) -> None:
+    position = _filled_position(venue_settings)
+    rules = position.strategy.risk_rules
+    rules.stop_loss_pct = D(20)
+    rules.save()
+    _gap_to(venue_settings, 0.10)
+    bid = get_venue().book(position.token_id).best_bid
+    assert bid is not None and bid < position.avg_cost * D("0.8")
+    with django_capture_on_commit_callbacks(execute=True):
+        exits = stops_cycle()
+        assert stops_cycle() == []  # one exit per trigger, however often the monitor runs
+    assert [(e.purpose, e.side, e.order_type, e.price) for e in exits] == [
+        (OrderPurpose.STOP_LOSS, Side.SELL, OrderType.FAK, bid)
+    ]
+    exit_order = Order.objects.get(pk=exits[0].pk)
+    assert exit_order.status in (OrderStatus.MATCHED, OrderStatus.CANCELLED)
+    resting = [o for o in venue_settings.orders() if o["status"] == "LIVE"]
+    assert resting == []  # nothing left resting below the market
+    fills_sync()
+    position.refresh_from_db()
+    assert position.realised_pnl < 0
+
+
+def test_take_profit_exits_when_the_bid_reaches_the_target(
+    venue_settings: SandboxHandle, django_capture_on_commit_callbacks: Any
+) -> None:
+    position = _filled_position(venue_settings)
+    rules = position.strategy.risk_rules
+    rules.take_profit_pct = D(50)
+    rules.save()
+    assert stops_cycle() == []
+    _gap_to(venue_settings, 0.80)
+    with django_capture_on_commit_callbacks(execute=True):
+        exits = stops_cycle()
+    assert [e.purpose for e in exits] == [OrderPurpose.TAKE_PROFIT]
+    fills_sync()
+    position.refresh_from_db()
+    assert position.status == PositionStatus.CLOSED and position.realised_pnl > 0
+
+
+def test_slippage_beyond_the_limit_trips_the_breaker_and_stops_entries(
+    venue_settings: SandboxHandle,
+) -> None:
+    from risk.models import Breaker, BreakerKind
+
+    token = venue_settings.market("btc-above-150k-2026").yes.token_id
+    ask = get_venue().book(token).best_ask
+    assert ask is not None
+    strategy = StrategyFactory(mode=TradingMode.LIVE)
+    rules = strategy.risk_rules
+    rules.breaker_max_slippage_bps = 50
+    rules.save()
+    # The FT price was well under the ask: the fill is ~10 % worse than the reference.
+    reference = (ask * D("0.9")).quantize(D("0.01"))
+    order = _intent(
+        venue_settings,
+        strategy=strategy,
+        order_type=OrderType.FAK,
+        price=ask,
+        size=D(5),
+        reference_price=reference,
+    )
+    order_submit(order_id=order.pk)
+    fills_sync()
+    breaker = Breaker.objects.get(strategy=strategy, kind=BreakerKind.SLIPPAGE)
+    assert breaker.state == Breaker.State.OPEN
+    assert breaker.last_value is not None and breaker.last_value > 50
+    latency = Breaker.objects.filter(strategy=strategy, kind=BreakerKind.LATENCY)
+    assert not latency.exists()  # no latency threshold set: nothing to trip
+
+
+def test_sweep_sends_intents_left_behind_and_running_it_twice_changes_nothing(
+    venue_settings: SandboxHandle,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from execution.tasks import sweep_orders
+
+    order = _intent(venue_settings)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+    assert sweep_orders() == 1
+    assert sweep_orders() == 0
+    assert len(venue_settings.orders()) == 1
+
+
+def test_heartbeat_is_sent_only_while_live_orders_rest(venue_settings: SandboxHandle) -> None:
+    from execution.heartbeat import heartbeat_once
+
+    assert heartbeat_once() is False
+    order_submit(order_id=_intent(venue_settings).pk)
+    assert heartbeat_once() is True

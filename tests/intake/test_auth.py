@@ -1,0 +1,157 @@
+"""The signal API refuses unsigned, wrongly signed, stale and replayed requests, writing nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.test import Client
+
+from tests.factories import StrategyFactory
+from tests.risk.helpers import (
+    credential_for,
+    market_pair,
+    post_signal,
+    row_counts,
+    signal_body,
+    signed_headers,
+    strategy_with,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(books):
+    strategy = strategy_with()
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    return strategy, yes, credential, secret
+
+
+def _refused(response, before) -> None:
+    assert response.status_code == 401, response.content
+    assert row_counts() == before
+
+
+def test_refuses_a_request_without_signature_headers(setup) -> None:
+    strategy, yes, credential, secret = setup
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, signal_body(strategy, yes), headers={}),
+             before)  # fmt: skip
+
+
+@pytest.mark.parametrize("missing", ["X-LT-Key", "X-LT-Timestamp", "X-LT-Signature"])
+def test_refuses_a_request_missing_one_header(setup, missing) -> None:
+    strategy, yes, credential, secret = setup
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    headers = signed_headers(credential, secret, raw)
+    del headers[missing]
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, raw, headers=headers), before)
+
+
+def test_refuses_a_wrong_signature(setup) -> None:
+    strategy, yes, credential, _secret = setup
+    before = row_counts()
+    response = post_signal(Client(), credential, "not-the-secret", signal_body(strategy, yes))
+    _refused(response, before)
+
+
+def test_refuses_a_body_changed_after_signing(setup) -> None:
+    strategy, yes, credential, secret = setup
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    headers = signed_headers(credential, secret, raw)
+    before = row_counts()
+    tampered = raw.replace(b'"0.50"', b'"0.51"')
+    _refused(post_signal(Client(), credential, secret, tampered, headers=headers), before)
+
+
+def test_refuses_a_signature_for_another_path(setup) -> None:
+    strategy, yes, credential, secret = setup
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    headers = signed_headers(credential, secret, raw, path="/api/v1/other/")
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, raw, headers=headers), before)
+
+
+@pytest.mark.parametrize("age", [301, -301])
+def test_refuses_a_timestamp_more_than_300_seconds_away(setup, age) -> None:
+    strategy, yes, credential, secret = setup
+    before = row_counts()
+    response = post_signal(
+        Client(), credential, secret, signal_body(strategy, yes), ts=int(time.time()) - age
+    )
+    _refused(response, before)
+
+
+def test_accepts_a_timestamp_exactly_300_seconds_old(setup) -> None:
+    strategy, yes, credential, secret = setup
+    response = post_signal(
+        Client(), credential, secret, signal_body(strategy, yes), ts=int(time.time()) - 299
+    )
+    assert response.status_code == 201
+
+
+def test_refuses_a_replayed_signed_request_and_writes_nothing_more(setup) -> None:
+    strategy, yes, credential, secret = setup
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    headers = signed_headers(credential, secret, raw)
+    assert post_signal(Client(), credential, secret, raw, headers=headers).status_code == 201
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, raw, headers=headers), before)
+    unpadded = {**headers, "X-LT-Signature": headers["X-LT-Signature"].rstrip("=")}
+    _refused(post_signal(Client(), credential, secret, raw, headers=unpadded), before)
+
+
+def test_refuses_a_revoked_key(setup) -> None:
+    strategy, yes, credential, secret = setup
+    credential.is_active = False
+    credential.save()
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, signal_body(strategy, yes)), before)
+
+
+def test_refuses_a_key_of_another_strategy(setup) -> None:
+    strategy, yes, credential, secret = setup
+    other = StrategyFactory()
+    before = row_counts()
+    body = {**signal_body(strategy, yes), "strategy": other.slug}
+    _refused(post_signal(Client(), credential, secret, body), before)
+
+
+def test_marks_the_key_as_used(setup) -> None:
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    credential.refresh_from_db()
+    assert credential.last_used_at is not None
+
+
+def test_pruning_forgets_only_signatures_outside_the_window() -> None:
+    from strategies.models import SignalNonce
+    from strategies.tasks import prune_signal_nonces
+    from tests.factories import SignalNonceFactory
+
+    now = int(time.time())
+    SignalNonceFactory(request_ts=now - 302)
+    recent = SignalNonceFactory(request_ts=now - 300)
+    assert prune_signal_nonces() == 1
+    assert list(SignalNonce.objects.all()) == [recent]
+
+
+def test_a_runaway_sender_is_throttled_before_anything_is_written(setup, monkeypatch) -> None:
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    strategy, yes, credential, secret = setup
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"signals": "2/min"})
+    cache.clear()
+    for _ in range(2):
+        response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+        assert response.status_code == 201
+    before = row_counts()
+    response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 429
+    assert row_counts() == before
+    cache.clear()

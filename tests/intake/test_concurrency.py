@@ -1,0 +1,91 @@
+"""Signals arriving at once: budgets hold over real HTTP, duplicates make one signal."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.db import connection
+from django.test import Client
+
+from execution.models import Order
+from risk.models import BudgetPeriod, BudgetWindow, RiskDecision
+from risk.reasons import ReasonCode
+from strategies.models import Signal
+from tests.risk.helpers import (
+    SIGNALS_PATH,
+    credential_for,
+    market_pair,
+    post_signal,
+    signal_body,
+    signed_headers,
+    strategy_with,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_200_signals_at_once_over_http_fill_a_100_daily_budget_exactly(books, live_server) -> None:
+    strategy = strategy_with(budget_daily=Decimal("100"), sizing_notional=Decimal("10"))
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    now = int(time.time())
+    requests = []
+    for _ in range(200):
+        raw = json.dumps(signal_body(strategy, yes)).encode()
+        requests.append((raw, signed_headers(credential, secret, raw, ts=now)))
+
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+
+        def send(request: tuple[bytes, dict[str, str]]) -> dict:
+            raw, headers = request
+            response = http.post(
+                SIGNALS_PATH,
+                content=raw,
+                headers={**headers, "Content-Type": "application/json"},
+            )
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            answers = list(pool.map(send, requests))
+
+    codes = [a["reason_code"] for a in answers]
+    assert codes.count(ReasonCode.ACCEPTED) == 10
+    assert codes.count(ReasonCode.BUDGET_DAILY_EXCEEDED) == 190
+    daily = BudgetWindow.objects.get(strategy=strategy, period=BudgetPeriod.DAILY)
+    assert daily.reserved == Decimal("100.00") and daily.spent == 0
+    assert Order.objects.filter(strategy=strategy).count() == 10
+    assert RiskDecision.objects.filter(strategy=strategy).count() == 200
+
+
+def test_50_concurrent_duplicates_make_one_signal_and_the_same_answer(books) -> None:
+    strategy = strategy_with()
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    now = int(time.time())
+
+    def send(i: int) -> tuple[int, dict]:
+        try:
+            # Distinct timestamps: the same signature twice would be refused as a replay.
+            response = post_signal(
+                Client(), credential, secret, raw, headers=signed_headers(
+                    credential, secret, raw, ts=now - i)
+            )  # fmt: skip
+            return response.status_code, response.json()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(send, range(50)))
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * 49 + [201]
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+    assert Signal.objects.filter(strategy=strategy).count() == 1
+    assert Order.objects.filter(strategy=strategy).count() == 1

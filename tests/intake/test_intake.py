@@ -1,0 +1,144 @@
+"""POST /api/v1/signals/: decisions, replays, reuse of a key, bad input, the schema."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from execution.models import Order, OrderStatus
+from risk.models import BudgetReservation, RiskDecision
+from risk.reasons import ReasonCode
+from strategies.models import Signal
+from tests.risk.helpers import (
+    credential_for,
+    market_pair,
+    post_signal,
+    row_counts,
+    signal_body,
+    strategy_with,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(books):
+    strategy = strategy_with()
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    return strategy, yes, credential, secret
+
+
+def test_accepted_signal_answers_201_with_the_sized_order_intent(
+    setup, django_capture_on_commit_callbacks
+) -> None:
+    strategy, yes, credential, secret = setup
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["decision"] == "accepted"
+    assert body["reason_code"] == "ACCEPTED"
+    assert body["order"]["size"] == "20.00"
+    assert Decimal(body["order"]["notional"]) == Decimal("10")
+    order = Order.objects.get(pk=body["order"]["id"])
+    assert order.status == OrderStatus.INTENT
+    assert order.risk_check_passed
+    assert order.risk_decision is not None and order.risk_decision.signal_id == body["signal_id"]
+    assert order.mode == strategy.mode
+    assert BudgetReservation.objects.filter(order=order).count() == 1  # only a daily budget
+    assert len(callbacks) == 1  # the executor's hook, after commit
+
+
+def test_rejected_signal_answers_201_with_reason_code_and_message(setup) -> None:
+    strategy, yes, credential, secret = setup
+    strategy.risk_rules.budget_daily = Decimal("5")
+    strategy.risk_rules.save()
+    response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["decision"] == "rejected"
+    assert body["reason_code"] == ReasonCode.BUDGET_DAILY_EXCEEDED
+    assert "daily budget" in body["message"]
+    assert body["order"] is None
+    decision = RiskDecision.objects.get(signal_id=body["signal_id"])
+    assert decision.reason_code == ReasonCode.BUDGET_DAILY_EXCEEDED
+
+
+def test_same_key_and_body_replays_the_first_answer(setup) -> None:
+    strategy, yes, credential, secret = setup
+    body = signal_body(strategy, yes)
+    first = post_signal(Client(), credential, secret, body)
+    again = post_signal(Client(), credential, secret, dict(reversed(list(body.items()))))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Signal.objects.count() == 1 and Order.objects.count() == 1
+
+
+def test_same_key_with_another_body_answers_422_and_writes_nothing(setup) -> None:
+    strategy, yes, credential, secret = setup
+    body = signal_body(strategy, yes)
+    post_signal(Client(), credential, secret, body)
+    before = row_counts()
+    response = post_signal(Client(), credential, secret, {**body, "price": "0.40"})
+    assert response.status_code == 422
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("price", 0.5),
+        ("price", "1.00"),
+        ("price", "0"),
+        ("price", "abc"),
+        ("price", "0.1234567"),
+        ("size", "-1"),
+        ("side", "HOLD"),
+        ("ft_created_at", "yesterday"),
+        ("max_slippage_bps", -1),
+        ("leader", "not-a-wallet"),
+        ("token_id", ""),
+    ],
+)
+def test_bad_field_answers_400_naming_the_field_and_writes_nothing(setup, field, value) -> None:
+    strategy, yes, credential, secret = setup
+    before = row_counts()
+    response = post_signal(
+        Client(), credential, secret, signal_body(strategy, yes, **{field: value})
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert row_counts() == before
+
+
+def test_missing_fields_answer_400_per_field(setup) -> None:
+    strategy, _yes, credential, secret = setup
+    before = row_counts()
+    response = post_signal(Client(), credential, secret, {"strategy": strategy.slug})
+    assert response.status_code == 400
+    assert {"idempotency_key", "token_id", "side", "price", "ft_signal_id", "ft_created_at"} <= set(
+        response.json()
+    )
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b'"text"'])
+def test_a_body_that_is_not_a_json_object_answers_400(setup, raw) -> None:
+    _, _, credential, secret = setup
+    before = row_counts()
+    response = post_signal(Client(), credential, secret, raw)
+    assert response.status_code == 400
+    assert row_counts() == before
+
+
+def test_schema_documents_the_signal_endpoint(client) -> None:
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    operation = schema["paths"]["/api/v1/signals/"]["post"]
+    assert {"201", "200", "400", "401", "422"} <= set(operation["responses"])
+    assert "LTSignature" in schema["components"]["securitySchemes"]

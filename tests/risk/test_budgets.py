@@ -1,0 +1,179 @@
+"""Budgets: reserve at acceptance, spend at fill, release when unfilled, reset by the calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+
+from risk.budgets import budget_refund, budget_release, budget_spend, window_starts
+from risk.models import BudgetPeriod, BudgetReservation, BudgetWindow
+from risk.reasons import ReasonCode
+from tests.factories import BudgetWindowFactory
+from tests.risk.helpers import decide, market_pair, strategy_with
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
+LIMIT_FIELD = {
+    BudgetPeriod.DAILY: "budget_daily",
+    BudgetPeriod.WEEKLY: "budget_weekly",
+    BudgetPeriod.MONTHLY: "budget_monthly",
+}
+
+
+def _used(strategy, period: BudgetPeriod, amount: Decimal, at: datetime = NOON) -> None:
+    start = window_starts(tz="UTC", at=at)[period]
+    BudgetWindowFactory(strategy=strategy, period=period, window_start=start, limit=D(100),
+                        reserved=amount)  # fmt: skip
+
+
+@pytest.mark.parametrize("period", list(BudgetPeriod))
+@time_machine.travel(NOON, tick=False)
+def test_accepts_an_order_that_fills_the_budget_exactly(books, period) -> None:
+    strategy = strategy_with(**{"budget_daily": None, LIMIT_FIELD[period]: D(100)})
+    _, yes, _ = market_pair(books)
+    _used(strategy, period, D("90.00"))
+    assert decide(strategy, yes, books).accepted
+    window = BudgetWindow.objects.get(strategy=strategy, period=period)
+    assert window.reserved == D("100.00")
+
+
+@pytest.mark.parametrize("period", list(BudgetPeriod))
+@time_machine.travel(NOON, tick=False)
+def test_rejects_an_order_one_cent_over_the_budget(books, period) -> None:
+    strategy = strategy_with(**{"budget_daily": None, LIMIT_FIELD[period]: D(100)})
+    _, yes, _ = market_pair(books)
+    _used(strategy, period, D("90.01"))
+    result = decide(strategy, yes, books)
+    assert not result.accepted
+    assert (
+        result.decision.reason_code
+        == {
+            BudgetPeriod.DAILY: ReasonCode.BUDGET_DAILY_EXCEEDED,
+            BudgetPeriod.WEEKLY: ReasonCode.BUDGET_WEEKLY_EXCEEDED,
+            BudgetPeriod.MONTHLY: ReasonCode.BUDGET_MONTHLY_EXCEEDED,
+        }[period]
+    )
+    assert BudgetWindow.objects.get(strategy=strategy, period=period).reserved == D("90.01")
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_monthly_refusal_leaves_the_daily_and_weekly_windows_untouched(books) -> None:
+    strategy = strategy_with(budget_daily=D(100), budget_weekly=D(100), budget_monthly=D(100))
+    _, yes, _ = market_pair(books)
+    _used(strategy, BudgetPeriod.MONTHLY, D(95))
+    result = decide(strategy, yes, books)
+    assert result.decision.reason_code == ReasonCode.BUDGET_MONTHLY_EXCEEDED
+    for period in (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY):
+        assert BudgetWindow.objects.get(strategy=strategy, period=period).reserved == 0
+    assert not BudgetReservation.objects.exists()
+
+
+def test_daily_budget_resets_at_midnight_in_the_strategy_time_zone(books) -> None:
+    strategy = strategy_with(budget_daily=D(10), budget_timezone="America/New_York")
+    _, yes, _ = market_pair(books)
+    # 23:59 in New York is 04:59 UTC the next day.
+    with time_machine.travel(datetime(2026, 11, 27, 4, 59, tzinfo=UTC), tick=False):
+        assert decide(strategy, yes, books).accepted
+        assert not decide(strategy, yes, books).accepted
+    with time_machine.travel(datetime(2026, 11, 27, 5, 0, tzinfo=UTC), tick=False):
+        assert decide(strategy, yes, books).accepted
+    starts = set(
+        BudgetWindow.objects.filter(strategy=strategy, period=BudgetPeriod.DAILY).values_list(
+            "window_start", flat=True
+        )
+    )
+    assert starts == {date(2026, 11, 26), date(2026, 11, 27)}
+
+
+@pytest.mark.parametrize(
+    ("period", "last_moment", "next_start"),
+    [
+        (BudgetPeriod.WEEKLY, datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC), date(2026, 11, 30)),
+        (BudgetPeriod.MONTHLY, datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC), date(2026, 12, 1)),
+    ],
+)
+def test_weekly_and_monthly_budgets_reset_on_the_calendar_boundary(
+    books, period, last_moment, next_start
+) -> None:
+    strategy = strategy_with(**{"budget_daily": None, LIMIT_FIELD[period]: D(10)})
+    _, yes, _ = market_pair(books)
+    with time_machine.travel(last_moment, tick=False):
+        assert decide(strategy, yes, books).accepted
+        assert not decide(strategy, yes, books).accepted
+    with time_machine.travel(next_start, tick=False):
+        assert decide(strategy, yes, books).accepted
+    assert BudgetWindow.objects.filter(strategy=strategy, period=period).count() == 2
+
+
+def test_window_starts_follow_iso_weeks_and_months() -> None:
+    starts = window_starts(tz="UTC", at=datetime(2027, 1, 1, 8, tzinfo=UTC))  # a Friday
+    assert starts == {
+        BudgetPeriod.DAILY: date(2027, 1, 1),
+        BudgetPeriod.WEEKLY: date(2026, 12, 28),
+        BudgetPeriod.MONTHLY: date(2027, 1, 1),
+    }
+
+
+def _accepted_order(books, **rules):
+    strategy = strategy_with(budget_weekly=D(500), **rules)
+    _, yes, _ = market_pair(books)
+    order = decide(strategy, yes, books).order
+    assert order is not None
+    return strategy, order
+
+
+def _amounts(strategy) -> set[tuple[str, Decimal, Decimal]]:
+    return {
+        (w.period, w.reserved, w.spent)
+        for w in BudgetWindow.objects.filter(strategy=strategy, limit__isnull=False)
+    }
+
+
+def test_a_fill_turns_reservation_into_spend_in_every_window(books) -> None:
+    strategy, order = _accepted_order(books)
+    assert budget_spend(order=order, amount=D("4.00")) == D("4.00")
+    assert _amounts(strategy) == {("daily", D(6), D(4)), ("weekly", D(6), D(4))}
+    reservation = BudgetReservation.objects.filter(order=order).order_by("pk")[0]
+    assert (reservation.reserved, reservation.spent) == (D(6), D(4))
+
+
+def test_release_returns_what_a_partly_filled_order_did_not_use(books) -> None:
+    strategy, order = _accepted_order(books)
+    budget_spend(order=order, amount=D("4.00"))
+    assert budget_release(order=order) == D("6.00")
+    assert _amounts(strategy) == {("daily", D(0), D(4)), ("weekly", D(0), D(4))}
+    assert budget_release(order=order) == 0  # twice is harmless
+
+
+def test_release_of_part_of_a_reservation(books) -> None:
+    strategy, order = _accepted_order(books)
+    budget_release(order=order, amount=D("2.50"))
+    assert _amounts(strategy) == {("daily", D("7.5"), D(0)), ("weekly", D("7.5"), D(0))}
+
+
+def test_spend_beyond_the_reservation_is_capped_and_never_breaks_the_budget(books) -> None:
+    strategy, order = _accepted_order(books)
+    assert budget_spend(order=order, amount=D("12.00")) == D("10.00")
+    assert _amounts(strategy) == {("daily", D(0), D(10)), ("weekly", D(0), D(10))}
+
+
+def test_a_voided_fill_gives_its_spend_back(books) -> None:
+    strategy, order = _accepted_order(books)
+    budget_spend(order=order, amount=D("10.00"))
+    assert budget_refund(order=order, amount=D("3.00")) == D("3.00")
+    assert _amounts(strategy) == {("daily", D(0), D(7)), ("weekly", D(0), D(7))}
+
+
+def test_the_database_refuses_an_overspend_from_code_that_skips_the_service(books) -> None:
+    strategy, _ = _accepted_order(books)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE lt_budget_windows SET reserved = reserved + 90.01 WHERE strategy_id = %s",
+            [strategy.pk],
+        )

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def clob(sandbox_venue):
+    """The real py-clob-client-v2, with L2 credentials, for the funded test account."""
+    return sandbox_venue.client()
+
+
+@pytest.fixture
+def btc(sandbox_venue):
+    return sandbox_venue.market("btc-above-150k-2026")
+
+
+@pytest.fixture
+def mayor_alice(sandbox_venue):
+    return sandbox_venue.market("mayor-election-alice")
