@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django.fixtures import Settings
+
+from execution.market_data import VenueMarketData
+from execution.venue.session import reset_venue
+from risk import market_data
+from risk.market_data import StaticBooks
+
+if TYPE_CHECKING:  # imported for real by pytest_plugins, so that pytest can rewrite it
+    from sandbox.testing import SandboxHandle
 
 # The sandbox venue's fixtures (sandbox_venue, sandbox_factory): sandbox/testing.py.
 pytest_plugins = ["sandbox.testing"]
@@ -14,3 +26,29 @@ def admin_client_logged_in(db: None) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def books() -> Iterator[StaticBooks]:
+    """In-memory books, installed as the intake's market data for the test."""
+    source = StaticBooks()
+    previous = market_data.set_market_data(source)
+    market_data._last_mids.clear()
+    yield source
+    market_data.set_market_data(previous)
+
+
+@pytest.fixture
+def live_venue(sandbox_venue: SandboxHandle, settings: Settings) -> Iterator[SandboxHandle]:
+    """LT pointed at the sandbox venue as its live venue: settings, adapter, market data, and
+    an executor that starts right after commit, in the test's thread."""
+    settings.CLOB_HOST = sandbox_venue.url
+    settings.SIGNER_PRIVATE_KEY = sandbox_venue.account.private_key
+    settings.LIVE_TRADING = True
+    settings.LT_EXECUTOR_AUTOSTART = True
+    settings.LT_EXECUTOR_INLINE = True
+    reset_venue()
+    previous = market_data.set_market_data(VenueMarketData())
+    yield sandbox_venue
+    market_data.set_market_data(previous)
+    reset_venue()

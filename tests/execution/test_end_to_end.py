@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
-from execution.market_data import VenueMarketData
 from execution.models import Fill, Order, OrderPurpose, OrderStatus, Position, PositionStatus
 from execution.stops import stops_cycle
 from execution.sync import fills_sync
-from execution.venue.session import get_venue, reset_venue
+from execution.venue.session import get_venue
 from ltproject.domain import TradingMode
-from risk.market_data import set_market_data
 from risk.models import BudgetWindow, RiskState
 from sandbox.testing import SandboxHandle
 from tests.factories import StrategyFactory
@@ -28,21 +24,6 @@ D = Decimal
 SLUG = "btc-above-150k-2026"
 
 
-@pytest.fixture
-def wired(sandbox_venue: SandboxHandle, settings: Settings) -> Iterator[SandboxHandle]:
-    settings.CLOB_HOST = sandbox_venue.url
-    settings.SIGNER_PRIVATE_KEY = sandbox_venue.account.private_key
-    settings.LIVE_TRADING = True
-    settings.LT_EXECUTOR_AUTOSTART = True
-    settings.LT_EXECUTOR_INLINE = True
-    reset_venue()
-    previous = set_market_data(VenueMarketData())
-    RiskState.objects.update_or_create(is_global=True, defaults={"reconciled_at": timezone.now()})
-    yield sandbox_venue
-    set_market_data(previous)
-    reset_venue()
-
-
 def _signal(client: Client, strategy: Any, token: str, **fields: Any) -> Any:
     credential, secret = credential_for(strategy)
     return post_signal(client, credential, secret, signal_body(strategy, token, **fields))
@@ -50,16 +31,17 @@ def _signal(client: Client, strategy: Any, token: str, **fields: Any) -> Any:
 
 @pytest.mark.parametrize("mode", [TradingMode.LIVE, TradingMode.PAPER])
 def test_signal_to_fill_to_take_profit(
-    wired: SandboxHandle,
+    live_venue: SandboxHandle,
     client: Client,
     mode: TradingMode,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    RiskState.objects.update_or_create(is_global=True, defaults={"reconciled_at": timezone.now()})
     strategy = StrategyFactory(mode=mode)
     rules = strategy.risk_rules
     rules.order_type, rules.take_profit_pct, rules.sizing_notional = "FAK", D(30), D(10)
     rules.save()
-    token = wired.market(SLUG).yes.token_id
+    token = live_venue.market(SLUG).yes.token_id
     ask = get_venue().book(token).best_ask
     assert ask is not None
 
@@ -69,7 +51,7 @@ def test_signal_to_fill_to_take_profit(
     assert answer.json()["decision"] == "accepted"
     order = Order.objects.get(pk=answer.json()["order"]["id"])
     assert order.status == OrderStatus.MATCHED  # sent (or simulated) right after commit
-    assert (len(wired.orders()) == 1) == (mode == TradingMode.LIVE)
+    assert (len(live_venue.orders()) == 1) == (mode == TradingMode.LIVE)
     fills_sync()
     order.refresh_from_db()
     position = Position.objects.get(strategy=strategy, status=PositionStatus.OPEN)
@@ -78,9 +60,9 @@ def test_signal_to_fill_to_take_profit(
     daily = BudgetWindow.objects.get(strategy=strategy, period="daily")
     assert daily.reserved == 0 and daily.spent == Fill.objects.get(order=order).size * ask
 
-    market = wired.market(SLUG)
-    wired.venue.crowd.fair[market.condition_id] = 0.80
-    wired.step(1)
+    market = live_venue.market(SLUG)
+    live_venue.venue.crowd.fair[market.condition_id] = 0.80
+    live_venue.step(1)
     with django_capture_on_commit_callbacks(execute=True):
         (exit_order,) = stops_cycle()
     assert exit_order.purpose == OrderPurpose.TAKE_PROFIT

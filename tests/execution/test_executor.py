@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +9,6 @@ import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from execution.executor import order_submit
-from execution.market_data import VenueMarketData
 from execution.markets import market_for_token
 from execution.models import (
     Fill,
@@ -23,30 +21,13 @@ from execution.models import (
 )
 from execution.stops import stops_cycle
 from execution.sync import fills_sync
-from execution.venue.session import get_venue, reset_venue
+from execution.venue.session import get_venue
 from ltproject.domain import OrderType, Side, TradingMode
-from risk.market_data import set_market_data
 from sandbox.testing import SandboxHandle
 from tests.factories import OrderFactory, StrategyFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def venue_settings(
-    sandbox_venue: SandboxHandle, settings: SettingsWrapper
-) -> Iterator[SandboxHandle]:
-    settings.CLOB_HOST = sandbox_venue.url
-    settings.SIGNER_PRIVATE_KEY = sandbox_venue.account.private_key
-    settings.LIVE_TRADING = True
-    settings.LT_EXECUTOR_INLINE = True
-    settings.LT_EXECUTOR_AUTOSTART = True
-    reset_venue()
-    previous = set_market_data(VenueMarketData())
-    yield sandbox_venue
-    set_market_data(previous)
-    reset_venue()
 
 
 def _intent(sandbox: SandboxHandle, **fields: object) -> Order:
@@ -66,20 +47,20 @@ def _intent(sandbox: SandboxHandle, **fields: object) -> Order:
     return OrderFactory(**{**defaults, **fields})
 
 
-def test_intent_becomes_exactly_one_resting_venue_order(venue_settings: SandboxHandle) -> None:
-    order = order_submit(order_id=_intent(venue_settings).pk)
+def test_intent_becomes_exactly_one_resting_venue_order(live_venue: SandboxHandle) -> None:
+    order = order_submit(order_id=_intent(live_venue).pk)
     assert order.status == OrderStatus.LIVE
     assert order.signed_order and order.venue_order_id == order.signed_order["order_hash"]
-    assert [o["id"] for o in venue_settings.orders()] == [order.venue_order_id]
+    assert [o["id"] for o in live_venue.orders()] == [order.venue_order_id]
     # Submitting again (a duplicate task delivery) sends nothing new.
     assert order_submit(order_id=order.pk).status == OrderStatus.LIVE
-    assert len(venue_settings.orders()) == 1
+    assert len(live_venue.orders()) == 1
 
 
-def test_marketable_fak_fills_and_the_position_follows(venue_settings: SandboxHandle) -> None:
-    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
+def test_marketable_fak_fills_and_the_position_follows(live_venue: SandboxHandle) -> None:
+    book = get_venue().book(live_venue.market("btc-above-150k-2026").yes.token_id)
     assert book.best_ask is not None
-    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(10))
+    order = _intent(live_venue, order_type=OrderType.FAK, price=book.best_ask, size=D(10))
     assert order_submit(order_id=order.pk).status == OrderStatus.MATCHED
     assert fills_sync() >= 1
     order.refresh_from_db()
@@ -93,24 +74,24 @@ def test_marketable_fak_fills_and_the_position_follows(venue_settings: SandboxHa
     assert fills_sync() == 0  # replaying the feed records nothing twice
 
 
-def test_trade_statuses_advance_to_confirmed(venue_settings: SandboxHandle) -> None:
-    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
-    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
+def test_trade_statuses_advance_to_confirmed(live_venue: SandboxHandle) -> None:
+    book = get_venue().book(live_venue.market("btc-above-150k-2026").yes.token_id)
+    order = _intent(live_venue, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
     order_submit(order_id=order.pk)
     fills_sync()
     assert set(Fill.objects.values_list("status", flat=True)) == {TradeStatus.MATCHED}
-    venue_settings.step(3)
+    live_venue.step(3)
     fills_sync()
     assert set(Fill.objects.values_list("status", flat=True)) == {TradeStatus.CONFIRMED}
 
 
-def test_failed_trade_is_voided_and_the_position_undone(venue_settings: SandboxHandle) -> None:
-    book = get_venue().book(venue_settings.market("btc-above-150k-2026").yes.token_id)
-    venue_settings.faults.trade_failed(10)
-    order = _intent(venue_settings, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
+def test_failed_trade_is_voided_and_the_position_undone(live_venue: SandboxHandle) -> None:
+    book = get_venue().book(live_venue.market("btc-above-150k-2026").yes.token_id)
+    live_venue.faults.trade_failed(10)
+    order = _intent(live_venue, order_type=OrderType.FAK, price=book.best_ask, size=D(5))
     order_submit(order_id=order.pk)
     fills_sync()
-    venue_settings.step(3)
+    live_venue.step(3)
     fills_sync()
     fills = list(Fill.objects.filter(order=order))
     assert fills and all(f.voided_at is not None for f in fills)
@@ -119,33 +100,33 @@ def test_failed_trade_is_voided_and_the_position_undone(venue_settings: SandboxH
     assert Position.objects.get(token_id=order.token_id).size == 0
 
 
-def test_rejected_order_records_the_venues_reason(venue_settings: SandboxHandle) -> None:
-    order = order_submit(order_id=_intent(venue_settings, size=D(2), notional=D("0.4")).pk)
+def test_rejected_order_records_the_venues_reason(live_venue: SandboxHandle) -> None:
+    order = order_submit(order_id=_intent(live_venue, size=D(2), notional=D("0.4")).pk)
     assert order.status == OrderStatus.REJECTED
     assert order.error_code == "below_min_size" and "minimum" in order.error_message
-    assert venue_settings.orders() == []
+    assert live_venue.orders() == []
 
 
 def test_accept_then_stall_is_resolved_by_hash_without_a_second_order(
-    venue_settings: SandboxHandle, settings: SettingsWrapper
+    live_venue: SandboxHandle, settings: SettingsWrapper
 ) -> None:
     from execution.venue import adapter
 
-    order = _intent(venue_settings)
+    order = _intent(live_venue)
     get_venue()  # connect before the stall so only the POST stalls
     adapter.configure_transport(https=False, timeout_s=0.5)
-    venue_settings.faults.stall("/order", seconds=1.5)
+    live_venue.faults.stall("/order", seconds=1.5)
     result = order_submit(order_id=order.pk)
     assert result.status == OrderStatus.LIVE
-    assert [o["id"] for o in venue_settings.orders()] == [result.venue_order_id]
+    assert [o["id"] for o in live_venue.orders()] == [result.venue_order_id]
 
 
-def test_paper_order_fills_by_walking_the_real_book(venue_settings: SandboxHandle) -> None:
-    token = venue_settings.market("btc-above-150k-2026").yes.token_id
+def test_paper_order_fills_by_walking_the_real_book(live_venue: SandboxHandle) -> None:
+    token = live_venue.market("btc-above-150k-2026").yes.token_id
     book = get_venue().book(token)
     assert book.best_ask is not None
     order = _intent(
-        venue_settings,
+        live_venue,
         strategy=StrategyFactory(mode=TradingMode.PAPER),
         mode=TradingMode.PAPER,
         order_type=OrderType.FAK,
@@ -155,14 +136,14 @@ def test_paper_order_fills_by_walking_the_real_book(venue_settings: SandboxHandl
     result = order_submit(order_id=order.pk)
     assert result.status == OrderStatus.MATCHED and result.size_matched == D(10)
     assert all(f.is_paper for f in result.fills.all())
-    assert venue_settings.orders() == []  # paper sends nothing to the venue
+    assert live_venue.orders() == []  # paper sends nothing to the venue
     position = Position.objects.get(strategy=order.strategy, mode=TradingMode.PAPER)
     assert position.size == D(10)
 
 
-def test_paper_fok_that_cannot_fill_is_killed(venue_settings: SandboxHandle) -> None:
+def test_paper_fok_that_cannot_fill_is_killed(live_venue: SandboxHandle) -> None:
     order = _intent(
-        venue_settings,
+        live_venue,
         strategy=StrategyFactory(mode=TradingMode.PAPER),
         mode=TradingMode.PAPER,
         order_type=OrderType.FOK,
@@ -189,13 +170,13 @@ def _gap_to(sandbox: SandboxHandle, price: float) -> None:
 
 
 def test_stop_loss_gapped_through_exits_once_at_the_best_bid(
-    venue_settings: SandboxHandle, django_capture_on_commit_callbacks: Any
+    live_venue: SandboxHandle, django_capture_on_commit_callbacks: Any
 ) -> None:
-    position = _filled_position(venue_settings)
+    position = _filled_position(live_venue)
     rules = position.strategy.risk_rules
     rules.stop_loss_pct = D(20)
     rules.save()
-    _gap_to(venue_settings, 0.10)
+    _gap_to(live_venue, 0.10)
     bid = get_venue().book(position.token_id).best_bid
     assert bid is not None and bid < position.avg_cost * D("0.8")
     with django_capture_on_commit_callbacks(execute=True):
@@ -206,7 +187,7 @@ def test_stop_loss_gapped_through_exits_once_at_the_best_bid(
     ]
     exit_order = Order.objects.get(pk=exits[0].pk)
     assert exit_order.status in (OrderStatus.MATCHED, OrderStatus.CANCELLED)
-    resting = [o for o in venue_settings.orders() if o["status"] == "LIVE"]
+    resting = [o for o in live_venue.orders() if o["status"] == "LIVE"]
     assert resting == []  # nothing left resting below the market
     fills_sync()
     position.refresh_from_db()
@@ -214,14 +195,14 @@ def test_stop_loss_gapped_through_exits_once_at_the_best_bid(
 
 
 def test_take_profit_exits_when_the_bid_reaches_the_target(
-    venue_settings: SandboxHandle, django_capture_on_commit_callbacks: Any
+    live_venue: SandboxHandle, django_capture_on_commit_callbacks: Any
 ) -> None:
-    position = _filled_position(venue_settings)
+    position = _filled_position(live_venue)
     rules = position.strategy.risk_rules
     rules.take_profit_pct = D(50)
     rules.save()
     assert stops_cycle() == []
-    _gap_to(venue_settings, 0.80)
+    _gap_to(live_venue, 0.80)
     with django_capture_on_commit_callbacks(execute=True):
         exits = stops_cycle()
     assert [e.purpose for e in exits] == [OrderPurpose.TAKE_PROFIT]
@@ -231,11 +212,11 @@ def test_take_profit_exits_when_the_bid_reaches_the_target(
 
 
 def test_slippage_beyond_the_limit_trips_the_breaker_and_stops_entries(
-    venue_settings: SandboxHandle,
+    live_venue: SandboxHandle,
 ) -> None:
     from risk.models import Breaker, BreakerKind
 
-    token = venue_settings.market("btc-above-150k-2026").yes.token_id
+    token = live_venue.market("btc-above-150k-2026").yes.token_id
     ask = get_venue().book(token).best_ask
     assert ask is not None
     strategy = StrategyFactory(mode=TradingMode.LIVE)
@@ -245,7 +226,7 @@ def test_slippage_beyond_the_limit_trips_the_breaker_and_stops_entries(
     # The FT price was well under the ask: the fill is ~10 % worse than the reference.
     reference = (ask * D("0.9")).quantize(D("0.01"))
     order = _intent(
-        venue_settings,
+        live_venue,
         strategy=strategy,
         order_type=OrderType.FAK,
         price=ask,
@@ -262,7 +243,7 @@ def test_slippage_beyond_the_limit_trips_the_breaker_and_stops_entries(
 
 
 def test_sweep_sends_intents_left_behind_and_running_it_twice_changes_nothing(
-    venue_settings: SandboxHandle,
+    live_venue: SandboxHandle,
 ) -> None:
     from datetime import timedelta
 
@@ -270,16 +251,16 @@ def test_sweep_sends_intents_left_behind_and_running_it_twice_changes_nothing(
 
     from execution.tasks import sweep_orders
 
-    order = _intent(venue_settings)
+    order = _intent(live_venue)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=1))
     assert sweep_orders() == 1
     assert sweep_orders() == 0
-    assert len(venue_settings.orders()) == 1
+    assert len(live_venue.orders()) == 1
 
 
-def test_heartbeat_is_sent_only_while_live_orders_rest(venue_settings: SandboxHandle) -> None:
+def test_heartbeat_is_sent_only_while_live_orders_rest(live_venue: SandboxHandle) -> None:
     from execution.heartbeat import heartbeat_once
 
     assert heartbeat_once() is False
-    order_submit(order_id=_intent(venue_settings).pk)
+    order_submit(order_id=_intent(live_venue).pk)
     assert heartbeat_once() is True
