@@ -29,6 +29,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ltproject.domain import OrderType, Side, TradingMode
+from monitoring.models import Alert
+from monitoring.services import alert_create
 from risk.models import BreakerKind
 
 from . import risk_hooks
@@ -53,6 +55,8 @@ LEASE = timedelta(seconds=30)
 # How long an unanswered send may stay unknown before the same bytes are sent again.
 UNKNOWN_GRACE = timedelta(seconds=10)
 ERROR_RATE_WINDOW = 20  # sends
+SEND_ATTEMPTS = 3  # per submit, for refusals that placed nothing (429, stale balance cache)
+RATE_LIMIT_BACKOFF_S = 0.5
 SUBMITTABLE = (OrderStatus.INTENT, OrderStatus.SIGNED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN)
 _ACK_STATUS = {
     "live": OrderStatus.LIVE,
@@ -64,10 +68,10 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def order_dispatch(order_id: int) -> None:
-    """Start submitting an order now, off the request thread (called after commit).
+    """Start submitting an order now (called after the intent's transaction commits).
 
-    LT_EXECUTOR_INLINE runs it in the caller's thread instead (tests, single-process tools);
-    the sweep job is the safety net when the process dies between commit and send.
+    By default in the committing thread (LT_EXECUTOR_INLINE); otherwise on a small thread
+    pool. The sweep job is the safety net when the process dies between commit and send.
     """
     if not settings.LT_EXECUTOR_AUTOSTART:
         return
@@ -150,30 +154,43 @@ def _sign(order: Order) -> Order:
 
 
 def _send(order: Order) -> Order:
+    """POST the stored signed order; a refusal that placed nothing is retried in place."""
     assert order.signed_order is not None
     signed = SignedOrder.from_json(order.signed_order)
     # Written before the POST: from here on a crash means "maybe sent".
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED, posted_at=timezone.now())
-    started = time.perf_counter()
-    try:
-        ack = get_venue().post_order(signed)
-    except OrderRejected as rejection:
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        started = time.perf_counter()
+        try:
+            ack = get_venue().post_order(signed)
+        except RateLimited as refusal:
+            _observe_send(order, started, failed=True)
+            if attempt < SEND_ATTEMPTS:
+                time.sleep(RATE_LIMIT_BACKOFF_S * 2 ** (attempt - 1))
+                continue
+            return _back_to_signed(order, refusal)  # the sweep sends it again later
+        except AuthError as refusal:
+            _observe_send(order, started, failed=True)
+            return _back_to_signed(order, refusal)
+        except OutcomeUnknown as unknown:
+            _observe_send(order, started, failed=True)
+            _mark_unknown(order, unknown)
+            return order_resolve_unknown(order=order, resend_after=UNKNOWN_GRACE)
+        except OrderRejected as rejection:
+            _observe_send(order, started, failed=False)
+            if rejection.reason == RejectReason.DUPLICATE:
+                # An earlier, unanswered send of these same bytes arrived: the order exists.
+                Order.objects.filter(pk=order.pk).update(status=OrderStatus.LIVE)
+                return Order.objects.get(pk=order.pk)
+            if rejection.reason == RejectReason.INSUFFICIENT_BALANCE and attempt < SEND_ATTEMPTS:
+                # The venue's balance/allowance cache lags the chain (reference pitfall 4):
+                # have it re-read, then send the same bytes again (nothing was placed).
+                get_venue().refresh_balance(order.token_id if order.side == Side.SELL else "")
+                continue
+            return _reject(order, rejection)
         _observe_send(order, started, failed=False)
-        if rejection.reason == RejectReason.DUPLICATE:
-            # An earlier, unanswered send of these same bytes arrived: the order exists.
-            Order.objects.filter(pk=order.pk).update(status=OrderStatus.LIVE)
-            return Order.objects.get(pk=order.pk)
-        return _reject(order, rejection)
-    except (RateLimited, AuthError) as refusal:
-        _observe_send(order, started, failed=True)
-        # Refused before processing: nothing was placed; the sweep sends it again later.
-        return _back_to_signed(order, refusal)
-    except OutcomeUnknown as unknown:
-        _observe_send(order, started, failed=True)
-        _mark_unknown(order, unknown)
-        return order_resolve_unknown(order=order, resend_after=UNKNOWN_GRACE)
-    _observe_send(order, started, failed=False)
-    return _acknowledge(order, ack)
+        return _acknowledge(order, ack)
+    raise AssertionError("unreachable: the last attempt always returns")
 
 
 # The last sends of this process, for the error-rate breaker (True = the venue failed us).
@@ -252,6 +269,16 @@ def _reject(order: Order, rejection: OrderRejected) -> Order:
     )
     order.refresh_from_db()
     risk_hooks.budget_release_rest(order=order)
+    if rejection.reason == RejectReason.INSUFFICIENT_BALANCE:
+        # Still refused after a balance refresh: the wallet really lacks funds or allowance.
+        alert_create(
+            reason_code="VENUE_BALANCE_REJECTED",
+            severity=Alert.Severity.CRITICAL,
+            strategy=order.strategy,
+            subject=f"Order {order.pk} refused: not enough balance / allowance",
+            message=f"{SEND_ATTEMPTS} sends, with a balance refresh between: {rejection.message}",
+            context={"order_id": order.pk, "token_id": order.token_id},
+        )
     return order
 
 

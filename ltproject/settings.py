@@ -183,10 +183,12 @@ if LIVE_TRADING and not SIGNER_PRIVATE_KEY:
 CREDENTIALS_KEY: str = env.str("CREDENTIALS_KEY", default=SECRET_KEY)
 
 # --- executor ---------------------------------------------------------------------------
-# Accepted intents start sending right after their transaction commits, on a small thread
-# pool in the process that accepted them (the sweep job catches anything left behind).
+# Accepted intents start sending right after their transaction commits, in the thread that
+# committed them: the POST leaves milliseconds after the decision instead of queueing behind
+# the next request for the GIL (INLINE=false: a small thread pool instead). The sweep job
+# sends anything a dead process left behind.
 LT_EXECUTOR_AUTOSTART: bool = env.bool("LT_EXECUTOR_AUTOSTART", default=True)
-LT_EXECUTOR_INLINE: bool = env.bool("LT_EXECUTOR_INLINE", default=False)
+LT_EXECUTOR_INLINE: bool = env.bool("LT_EXECUTOR_INLINE", default=True)
 
 # --- jobs (django-q2) -----------------------------------------------------------------
 # ORM broker on the default database: at-least-once delivery, so every task is idempotent.

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("strategies.urls")),
+    path("api/v1/", include("execution.urls")),
 ]

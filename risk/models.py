@@ -55,7 +55,6 @@ _PERCENTS = (
     "max_drawdown_pct",
     "sizing_percent",
     "stop_loss_pct",
-    "take_profit_pct",
     "trailing_stop_pct",
 )
 
@@ -174,8 +173,9 @@ class RiskRules(models.Model):
         blank=True,
         help_text="Exit below cost by this %.",
     )
+    # A gain can exceed 100 % (bought at 0.30, worth 0.90), so only the floor is checked.
     take_profit_pct = PercentField(
-        validators=_PERCENT,
+        validators=_PERCENT[:1],
         null=True,
         blank=True,
         help_text="Exit above cost by this %.",
@@ -245,6 +245,10 @@ class RiskRules(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(capital__gt=0), name="lt_risk_rules_capital_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(take_profit_pct__isnull=True) | Q(take_profit_pct__gt=0),
+                name="lt_risk_rules_take_profit_pct_positive",
             ),
             models.CheckConstraint(
                 condition=Q(min_order_notional__isnull=True)

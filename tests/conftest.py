@@ -49,6 +49,7 @@ def live_venue(sandbox_venue: SandboxHandle, settings: Settings) -> Iterator[San
     settings.LT_EXECUTOR_INLINE = True
     reset_venue()
     previous = market_data.set_market_data(VenueMarketData())
+    market_data._last_mids.clear()  # the database is new; the "recorded already" memo is not
     yield sandbox_venue
     market_data.set_market_data(previous)
     reset_venue()

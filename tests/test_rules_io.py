@@ -143,3 +143,12 @@ def test_import_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     call_command("lt_rules", "import", strategy.slug, "-", stdout=StringIO())
     strategy.risk_rules.refresh_from_db()
     assert strategy.risk_rules.max_concurrent_positions == 7
+
+
+def test_take_profit_may_exceed_one_hundred_percent(tmp_path: Path) -> None:
+    strategy = StrategyFactory()
+    _import(strategy.slug, {"take_profit_pct": "150"}, tmp_path)
+    strategy.risk_rules.refresh_from_db()
+    assert strategy.risk_rules.take_profit_pct == Decimal("150")
+    with pytest.raises(CommandError, match="take_profit_pct"):
+        _import(strategy.slug, {"take_profit_pct": "0"}, tmp_path)

@@ -48,6 +48,7 @@ from .errors import (
     reject_reason,
 )
 from .hashing import order_hash
+from .limits import throttle
 from .types import (
     Balance,
     Book,
@@ -182,6 +183,7 @@ class VenueAdapter:
     def server_version(self) -> int:
         # Not `client.get_version()`: it answers 2 on any error, which would let LT trade
         # against a venue it cannot verify.
+        throttle("other")
         with _translated(write=False):
             answer = self._client._get(f"{self._client.host}/version")
         if not isinstance(answer, dict) or "version" not in answer:
@@ -198,16 +200,19 @@ class VenueAdapter:
         self.ensure_supported_version()
         # Without a signer key (paper trading) only public market data is available.
         if self._client.creds is None and self._client.signer is not None:
+            throttle("auth")
             with _translated(write=True):
                 self._client.set_api_creds(self._client.create_or_derive_api_key())
 
     def server_time(self) -> int:
+        throttle("other")
         with _translated(write=False):
             return int(self._client.get_server_time())
 
     # --- market data -----------------------------------------------------------------
 
     def market_info(self, condition_id: str) -> MarketInfo:
+        throttle("other")
         with _translated(write=False):
             raw = self._client.get_clob_market_info(condition_id)
         fees = raw.get("fd") or {}
@@ -227,6 +232,7 @@ class VenueAdapter:
         cursor = INITIAL_CURSOR
         with _translated(write=False):
             while cursor != END_CURSOR:
+                throttle("other")
                 page = self._client.get_markets(next_cursor=cursor)
                 result.extend(page["data"])
                 cursor = page.get("next_cursor") or END_CURSOR
@@ -234,12 +240,14 @@ class VenueAdapter:
 
     def market(self, condition_id: str) -> dict[str, Any]:
         """The CLOB market object (`tokens[].winner`, `closed`, `accepting_orders`, ...)."""
+        throttle("other")
         with _translated(write=False):
             answer: dict[str, Any] = self._client.get_market(condition_id)
         return answer
 
     def condition_for_token(self, token_id: str) -> str:
         """The condition (market) id a token belongs to."""
+        throttle("other")
         with _translated(write=False):
             answer = self._client._get(f"{self._client.host}/markets-by-token/{token_id}")
         if not isinstance(answer, dict) or not answer.get("condition_id"):
@@ -247,6 +255,7 @@ class VenueAdapter:
         return str(answer["condition_id"])
 
     def book(self, token_id: str) -> Book:
+        throttle("book")
         with _translated(write=False):
             return _book(self._client.get_order_book(token_id))
 
@@ -255,6 +264,7 @@ class VenueAdapter:
         result: list[Book] = []
         for start in range(0, len(token_ids), BOOKS_BATCH):
             chunk = [BookParams(token_id=t) for t in token_ids[start : start + BOOKS_BATCH]]
+            throttle("books")
             with _translated(write=False):
                 result.extend(_book(raw) for raw in self._client.get_order_books(chunk))
         return result
@@ -325,6 +335,7 @@ class VenueAdapter:
 
     def post_order(self, signed: SignedOrder) -> OrderAck:
         """Send a signed order. Raises OrderRejected (not placed) or OutcomeUnknown (maybe)."""
+        throttle("post_order")
         with _translated(write=True, order=True):
             self._require_l2()
             return _ack(self._post_json("/order", self._payload(signed)))
@@ -333,6 +344,7 @@ class VenueAdapter:
         """Send up to 15 signed orders in one request; one result per order, in order."""
         if not 0 < len(orders) <= MAX_BATCH:
             raise ValueError(f"a batch holds 1 to {MAX_BATCH} orders, got {len(orders)}")
+        throttle("post_orders")
         with _translated(write=True, order=True):
             self._require_l2()
             answers = self._post_json("/orders", [self._payload(o) for o in orders])
@@ -341,6 +353,7 @@ class VenueAdapter:
     def get_order(self, order_id: str) -> VenueOrder | None:
         """The venue's view of one order, or None when the venue does not know it."""
         try:
+            throttle("data")
             with _translated(write=False):
                 self._require_l2()
                 raw = self._client.get_order(order_id)
@@ -354,6 +367,7 @@ class VenueAdapter:
 
     def open_orders(self, *, condition_id: str = "", token_id: str = "") -> list[VenueOrder]:
         params = OpenOrderParams(market=condition_id or None, asset_id=token_id or None)
+        throttle("data")
         with _translated(write=False):
             self._require_l2()
             return [_venue_order(raw) for raw in self._client.get_open_orders(params)]
@@ -366,6 +380,7 @@ class VenueAdapter:
         with _translated(write=False):
             self._require_l2()
             while cursor != END_CURSOR:
+                throttle("data")
                 page = self._client.get_trades_paginated(params, next_cursor=cursor)
                 trades.extend(_venue_trade(raw) for raw in page["trades"])
                 resume, cursor = cursor, page["next_cursor"] or END_CURSOR
@@ -386,6 +401,7 @@ class VenueAdapter:
 
     def _cancel(self, call: Callable[[], Any]) -> dict[str, Any]:
         """`{"canceled": [...], "not_canceled": {id: reason}}`, as the venue answers."""
+        throttle("cancel")
         with _translated(write=True):
             self._require_l2()
             answer = call()
@@ -395,6 +411,7 @@ class VenueAdapter:
 
     def balance(self, token_id: str = "") -> Balance:
         """pUSD (no token) or outcome-share balance and allowances, in whole units."""
+        throttle("balance")
         with _translated(write=False):
             self._require_l2()
             raw = self._client.get_balance_allowance(_balance_params(token_id))
@@ -402,6 +419,7 @@ class VenueAdapter:
 
     def refresh_balance(self, token_id: str = "") -> Balance:
         """Ask the venue to re-read balance and allowance from chain (stale-cache fix)."""
+        throttle("balance")
         with _translated(write=False):
             self._require_l2()
             self._client.update_balance_allowance(_balance_params(token_id))
@@ -410,6 +428,7 @@ class VenueAdapter:
 
     def heartbeat(self) -> str:
         """Keep resting orders alive; without one for 10 s the venue cancels them all."""
+        throttle("other")
         with _translated(write=True):
             self._require_l2()
             answer = self._client.post_heartbeat(self._heartbeat_id)

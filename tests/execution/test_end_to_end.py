@@ -69,3 +69,33 @@ def test_signal_to_fill_to_take_profit(
     fills_sync()
     position.refresh_from_db()
     assert position.status == PositionStatus.CLOSED and position.realised_pnl > 0
+
+
+def test_comparison_shows_ft_against_lt_and_why_trades_were_missed(
+    live_venue: SandboxHandle,
+    client: Client,
+    admin_client_logged_in: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    strategy = StrategyFactory(mode=TradingMode.PAPER)
+    rules = strategy.risk_rules
+    rules.order_type, rules.budget_daily = "FAK", D(15)
+    rules.save()
+    token = live_venue.market(SLUG).yes.token_id
+    ask = get_venue().book(token).best_ask
+    assert ask is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        traded = _signal(client, strategy, token, price=str(ask), size="20")
+        over_budget = _signal(client, strategy, token, price=str(ask), size="20")
+    assert traded.json()["decision"] == "accepted"
+    assert over_budget.json()["reason_code"] == "BUDGET_DAILY_EXCEEDED"
+
+    answer = admin_client_logged_in.get(f"/api/v1/strategies/{strategy.slug}/comparison/")
+    assert answer.status_code == 200
+    report = answer.json()
+    assert (report["signals"], report["traded"], report["missed"]) == (2, 1, 1)
+    assert report["missed_by_reason"] == {"BUDGET_DAILY_EXCEEDED": 1}
+    row = next(r for r in report["rows"] if r["decision"] == "accepted")
+    assert row["fill_ratio"] == "1.0000" and row["slippage_bps"] == "0.00"
+    assert row["decision_to_post_ms"] is not None and row["mark"] is not None
+    assert client.get(f"/api/v1/strategies/{strategy.slug}/comparison/").status_code == 403
