@@ -14,6 +14,7 @@ from execution.stops import stops_cycle
 from execution.sync import fills_sync
 from execution.venue.session import get_venue
 from ltproject.domain import TradingMode
+from ltproject.money import quantize_pusd as quantize
 from risk.models import BudgetWindow, RiskState
 from sandbox.testing import SandboxHandle
 from tests.factories import StrategyFactory
@@ -99,3 +100,59 @@ def test_comparison_shows_ft_against_lt_and_why_trades_were_missed(
     assert row["fill_ratio"] == "1.0000" and row["slippage_bps"] == "0.00"
     assert row["decision_to_post_ms"] is not None and row["mark"] is not None
     assert client.get(f"/api/v1/strategies/{strategy.slug}/comparison/").status_code == 403
+
+
+def test_resting_order_fills_partially_then_fully_as_the_crowd_trades_into_it(
+    live_venue: SandboxHandle, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    RiskState.objects.update_or_create(is_global=True, defaults={"reconciled_at": timezone.now()})
+    strategy = StrategyFactory(mode=TradingMode.LIVE)
+    rules = strategy.risk_rules
+    rules.order_type, rules.order_max_slippage_bps = "GTC", 0
+    rules.save()
+    token = live_venue.market(SLUG).yes.token_id
+    bid = get_venue().book(token).best_bid
+    assert bid is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _signal(client, strategy, token, price=str(bid))
+    order = Order.objects.get(pk=answer.json()["order"]["id"])
+    assert order.status == OrderStatus.LIVE
+    seen: list[Decimal] = []
+    for _ in range(200):
+        live_venue.step(1)
+        fills_sync()
+        order.refresh_from_db()
+        if not seen or order.size_matched != seen[-1]:
+            seen.append(order.size_matched)
+        if order.status == OrderStatus.MATCHED:
+            break
+    assert order.status == OrderStatus.MATCHED
+    assert any(0 < matched < order.size for matched in seen)  # it was partly filled first
+    assert Fill.objects.filter(order=order).count() >= 2
+    position = Position.objects.get(strategy=strategy, status=PositionStatus.OPEN)
+    assert position.size == order.size
+    daily = BudgetWindow.objects.get(strategy=strategy, period="daily")
+    assert daily.reserved == 0 and daily.spent == quantize(order.size * bid)
+
+
+def test_a_trade_that_fails_is_voided_and_its_budget_restored(
+    live_venue: SandboxHandle, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    RiskState.objects.update_or_create(is_global=True, defaults={"reconciled_at": timezone.now()})
+    strategy = StrategyFactory(mode=TradingMode.LIVE)
+    rules = strategy.risk_rules
+    rules.order_type = "FAK"
+    rules.save()
+    token = live_venue.market(SLUG).yes.token_id
+    ask = get_venue().book(token).best_ask
+    live_venue.faults.trade_failed(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        _signal(client, strategy, token, price=str(ask))
+    fills_sync()
+    daily = BudgetWindow.objects.get(strategy=strategy, period="daily")
+    assert daily.spent > 0
+    live_venue.step(3)
+    fills_sync()
+    daily.refresh_from_db()
+    assert (daily.reserved, daily.spent) == (0, 0)
+    assert all(f.voided_at is not None for f in Fill.objects.filter(order__strategy=strategy))
