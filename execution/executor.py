@@ -113,10 +113,12 @@ def order_submit(*, order_id: int) -> Order:
         if order.mode == TradingMode.PAPER:
             return paper_execute(order=order)
         if order.status == OrderStatus.INTENT:
-            order = _sign(order)
+            signed = _sign(order)
+            return _send(order, signed, marked=True) if signed else order
         if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
             return order_resolve_unknown(order=order)
-        return _send(order)
+        assert order.signed_order is not None
+        return _send(order, SignedOrder.from_json(order.signed_order))
     finally:
         Order.objects.filter(pk=order_id).update(lease_until=None)
 
@@ -137,28 +139,36 @@ def _request(order: Order) -> OrderRequest:
     )
 
 
-def _sign(order: Order) -> Order:
+def _sign(order: Order) -> SignedOrder | None:
+    """Sign, and store the signed order and its hash as `submitted` — in one write, before
+    the POST: from here on a crash means "maybe sent", resolved by looking the hash up."""
     tick = order.market.tick_size if order.market else None
     try:
         signed = get_venue().sign_order(_request(order), tick_size=tick)
     except OrderRejected as rejection:
-        return _reject(order, rejection)
-    Order.objects.filter(pk=order.pk, status=OrderStatus.INTENT).update(
-        status=OrderStatus.SIGNED,
-        signed_order=signed.to_json(),
-        venue_order_id=signed.order_hash,
-        signed_at=timezone.now(),
-    )
-    order.refresh_from_db()
-    return order
+        _reject(order, rejection)
+        return None
+    now = timezone.now()
+    fields = {
+        "status": OrderStatus.SUBMITTED,
+        "signed_order": signed.to_json(),
+        "venue_order_id": signed.order_hash,
+        "signed_at": now,
+        "posted_at": now,
+    }
+    Order.objects.filter(pk=order.pk, status=OrderStatus.INTENT).update(**fields)
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return signed
 
 
-def _send(order: Order) -> Order:
+def _send(order: Order, signed: SignedOrder, *, marked: bool = False) -> Order:
     """POST the stored signed order; a refusal that placed nothing is retried in place."""
-    assert order.signed_order is not None
-    signed = SignedOrder.from_json(order.signed_order)
-    # Written before the POST: from here on a crash means "maybe sent".
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED, posted_at=timezone.now())
+    if not marked:
+        # Written before the POST: from here on a crash means "maybe sent".
+        Order.objects.filter(pk=order.pk).update(
+            status=OrderStatus.SUBMITTED, posted_at=timezone.now()
+        )
     for attempt in range(1, SEND_ATTEMPTS + 1):
         started = time.perf_counter()
         try:
@@ -228,7 +238,8 @@ def order_resolve_unknown(*, order: Order, resend_after: timedelta = UNKNOWN_GRA
         return Order.objects.get(pk=order.pk)
     posted = order.posted_at or timezone.now()
     if timezone.now() - posted >= resend_after:
-        return _send(order)
+        assert order.signed_order is not None
+        return _send(order, SignedOrder.from_json(order.signed_order))
     _mark_unknown(order, None)
     return Order.objects.get(pk=order.pk)
 

@@ -29,7 +29,7 @@ from monitoring.services import alert_create
 from risk.selectors import global_risk_state
 
 from . import risk_hooks
-from .executor import UNKNOWN_GRACE
+from .executor import UNKNOWN_GRACE, order_resolve_unknown
 from .models import Order, OrderPurpose, OrderStatus, Position, PositionStatus
 from .sync import OPEN_AT_VENUE, fills_sync
 from .venue import VenueAdapter, VenueOrder
@@ -91,15 +91,20 @@ def _close_out_missing(
 ) -> None:
     """Orders LT thinks are open but the venue does not list as open.
 
-    Not resting at the venue means finished there: its fills (if any) were just synced, so
-    what is left is closed out — filled, cancelled by the venue, or never received — and the
-    rest of its budget released. Nothing is re-sent from here.
+    An acknowledged order not resting at the venue is finished there: its fills (if any) were
+    just synced, so what is left is closed out — filled, or cancelled by the venue — and the
+    rest of its budget released. An order sent but never acknowledged is resolved by hash.
     """
     settled_before = timezone.now() - UNKNOWN_GRACE
     candidates = Order.objects.filter(
         mode=TradingMode.LIVE, status__in=OPEN_AT_VENUE, posted_at__lt=settled_before
     ).exclude(venue_order_id__in=list(venue_open))
     for order in candidates:
+        if order.status in (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
+            # Never acknowledged: found by its hash, or the same signed bytes sent again
+            # (the venue refuses a second copy) — an intent is not dropped for a lost answer.
+            order_resolve_unknown(order=order, resend_after=UNKNOWN_GRACE)
+            continue
         found = venue.get_order(str(order.venue_order_id))
         if found is not None and found.status in ("LIVE", "DELAYED"):
             continue  # the open-orders listing lagged; it is still resting

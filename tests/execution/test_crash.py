@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -53,7 +54,7 @@ def _arm(checkpoint: str) -> None:
     if checkpoint == "after_intent":
         _die()
     elif checkpoint == "after_sign":
-        executor._send = lambda order: _die()  # type: ignore[assignment,return-value]
+        executor._send = lambda *args, **kwargs: _die()  # type: ignore[assignment]
     elif checkpoint == "after_post":
         real = adapter_module.VenueAdapter.post_order
         adapter_module.VenueAdapter.post_order = _after(real)  # type: ignore[method-assign]
@@ -111,8 +112,11 @@ def test_sigkill_at_each_checkpoint_leaves_one_venue_order_per_intent(
     intents = _intents(live_venue)
     for intent in intents:
         _worker(intent.pk, checkpoint)
-    # Restart: the dead workers' leases have run out; the sweep and reconciliation run.
-    Order.objects.update(lease_until=timezone.now())
+    # Restart, a minute later: the dead workers' leases have run out, unanswered sends are
+    # past their grace period; the sweep and reconciliation run.
+    a_minute_ago = timezone.now() - timedelta(minutes=1)
+    Order.objects.update(lease_until=a_minute_ago)
+    Order.objects.exclude(posted_at=None).update(posted_at=a_minute_ago)
     reset_venue()
     for intent in intents:
         executor.order_submit(order_id=intent.pk)
