@@ -146,6 +146,8 @@ if SIGNATURE_TYPE not in (0, 1, 2, 3):
 FUNDER_ADDRESS: str = env.str("FUNDER_ADDRESS", default="")
 SIGNER_PRIVATE_KEY: str = env.str("SIGNER_PRIVATE_KEY", default="")
 CHAIN_RPC_URL: str = env.str("CHAIN_RPC_URL", default="http://127.0.0.1:8545")
+# Gamma market metadata (resolution hints); empty = the sandbox's `CLOB_HOST/gamma`.
+GAMMA_HOST: str = env.str("GAMMA_HOST", default="")
 
 # --- redemption (on-chain, EOA wallets; see redemption/chain.py) -------------------------
 # Contract addresses as JSON; the default is Polygon mainnet (reference/polymarket.md §5).

@@ -22,3 +22,4 @@ class RedemptionAlert(models.TextChoices):
     FAILED = "REDEMPTION_FAILED", "A redemption failed"
     PAID_NOTHING = "REDEMPTION_PAID_NOTHING", "A redeem paid nothing"
     PAYOUT_MISMATCH = "REDEMPTION_PAYOUT_MISMATCH", "A redeem paid other than expected"
+    RESOLUTION_MISMATCH = "RESOLUTION_MISMATCH", "The venue's winner differs from the chain's"

@@ -1,8 +1,9 @@
 """Resolution detection: the chain's payouts decide; positions, marks and redemptions follow.
 
-Gamma (`closed`, `outcomePrices`) and the CLOB (`tokens[].winner`) resolve earlier but are
-advisory; they plug in later as another `ResolutionSource`. Only `payoutDenominator > 0`
-on-chain books a resolution, because only then can a redeem be sent.
+Gamma (`closed`, `outcomePrices`) and the CLOB (`tokens[].winner`) may show a resolution
+earlier but are advisory (sources.py: they pick which markets to ask the chain about and
+cross-check its winner). Only `payoutDenominator > 0` on-chain books a resolution, because
+only then can a redeem be sent.
 """
 
 from __future__ import annotations

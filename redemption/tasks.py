@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .resolution import resolutions_detect
 from .services import redemptions_alert_overdue, redemptions_process
+from .sources import resolutions_detect_from_venue
 
 # Under the q-cluster's 60 s task timeout, with room for one redemption in progress.
 PASS_BUDGET_SECONDS = 25.0
@@ -19,6 +20,12 @@ def detect_resolutions() -> dict[str, int]:
 
 
 def process_redemptions() -> dict[str, int]:
-    """Every minute: advance due redemptions, then alert on winners unpaid after an hour."""
+    """Every minute: book what the venue says resolved (if the chain agrees), advance due
+    redemptions, then alert on winners unpaid after an hour."""
+    resolved = resolutions_detect_from_venue()
     processed = redemptions_process(budget_seconds=PASS_BUDGET_SECONDS)
-    return {"processed": processed, "overdue_alerts": redemptions_alert_overdue()}
+    return {
+        "resolved": resolved,
+        "processed": processed,
+        "overdue_alerts": redemptions_alert_overdue(),
+    }

@@ -28,7 +28,15 @@ class ControlRoutes:
             ("GET", "/_sandbox/orders"): self.orders,
             ("POST", "/_sandbox/step"): self.step,
             ("POST", "/_sandbox/resolve"): self.resolve,
+            ("GET", "/_sandbox/chain"): self.chain,
         }
+
+    def chain(self, request: Request) -> dict[str, Any]:
+        """Where the venue's chain is: `{"rpc_url", "chain_id", "contracts"}` (lt_run reads it
+        to point LT's redemption at the same contracts)."""
+        if self.venue.chain is None:
+            raise ApiError(404, "this sandbox runs without a chain")
+        return self.venue.chain.chain.info()
 
     def orders(self, request: Request) -> list[dict[str, Any]]:
         return [views.order_json(self.venue, o) for o in self.venue.orders()]

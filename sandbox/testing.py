@@ -4,7 +4,8 @@ Register with `pytest_plugins = ["sandbox.testing"]` (tests/conftest.py does). F
 
 - `sandbox_venue`: a fresh venue + server per test (default scenario, seed 0, clock frozen
   until the test steps it);
-- `sandbox_factory`: call it with `scenario=`, `seed=`, `start=` for another one.
+- `sandbox_factory`: call it with `scenario=`, `seed=`, `start=`, `chain=` (a SandboxChain:
+  markets become real conditions, funding and fills settle on-chain) for another one.
 
 The handle (`SandboxHandle`) offers `.url`, `.venue`, `.faults`, `.step(n)`, `.advance(s)`,
 `.fund(address, pusd=, token_id=, shares=)`, `.resolve(condition_id, winner_token_id)`,
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +27,9 @@ from sandbox.scenario import Market, Scenario
 from sandbox.server import SandboxServer
 from sandbox.units import parse_units
 from sandbox.venue import Venue
+
+if TYPE_CHECKING:
+    from sandbox.chain import SandboxChain
 
 # anvil's first well-known dev account; the default scenario funds it with 10,000 pUSD.
 TEST_PRIVATE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -102,9 +106,13 @@ class SandboxHandle:
 
 
 def start_sandbox(
-    scenario: Scenario | None = None, *, seed: int = 0, start: float | None = None
+    scenario: Scenario | None = None,
+    *,
+    seed: int = 0,
+    start: float | None = None,
+    chain: SandboxChain | None = None,
 ) -> SandboxHandle:
-    venue = Venue(scenario, seed=seed, start=start)
+    venue = Venue(scenario, seed=seed, start=start, chain=chain)
     return SandboxHandle(venue, SandboxServer(venue).start())
 
 

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sandbox.auth import ApiKeys
 from sandbox.clock import SandboxClock
@@ -23,10 +24,15 @@ from sandbox.engine import (
     OrderRejected,
     OrderStatus,
     Trade,
+    TradeStatus,
 )
 from sandbox.faults import Faults
 from sandbox.scenario import CROWD_ADDRESS, Market, Scenario, Token, load_scenario
 from sandbox.units import UNIT
+
+if TYPE_CHECKING:  # web3 is imported only when a venue runs with a chain
+    from sandbox.chain import SandboxChain
+    from sandbox.chain.settlement import VenueChain
 
 CLOSED_MARKET_ERROR = "market is closed, orders are not accepted"
 DUPLICATE_ERROR = "duplicate order: order already exists"
@@ -50,9 +56,13 @@ class Venue:
         step_seconds: float = 1.0,
         heartbeat_timeout: float = 10.0,
         chain_id: int = 137,
+        chain: SandboxChain | None = None,
     ) -> None:
         # Markets mutate (closed, winner): never share them with another venue.
         self.scenario = copy.deepcopy(scenario or load_scenario())
+        self.chain: VenueChain | None = None
+        if chain is not None:
+            self._attach_chain(chain)
         self.seed = seed
         # What `/version` answers; a test sets 1 to see LT refuse a venue it cannot trade on.
         self.clob_version = 2
@@ -81,16 +91,31 @@ class Venue:
         self._fund_scenario()
         self.crowd.quote_all(self.clock.now())
 
+    def _attach_chain(self, chain: SandboxChain) -> None:
+        """Markets become real conditions (their ids the chain's); accounts' shares follow."""
+        from sandbox.chain.settlement import VenueChain
+
+        self.chain = VenueChain(chain, CROWD_ADDRESS)
+        renamed = self.chain.register(self.scenario.markets)
+        for spec in self.scenario.accounts:
+            spec.shares = {renamed.get(t, t): n for t, n in spec.shares.items()}
+
     def _fund_scenario(self) -> None:
+        # The crowd's own funds stay off-chain: what it sells is minted when a fill settles.
         for token_id in self.tokens:
             self.exchange.credit(CROWD_ADDRESS, token_id=token_id, shares=_CROWD_FUNDS)
         self.exchange.credit(CROWD_ADDRESS, pusd=_CROWD_FUNDS)
         for spec in self.scenario.accounts:
-            self.exchange.credit(spec.address, pusd=spec.pusd)
+            self._credit(spec.address, pusd=spec.pusd)
             for token_id, shares in spec.shares.items():
-                self.exchange.credit(spec.address, token_id=token_id, shares=shares)
+                self._credit(spec.address, token_id=token_id, shares=shares)
             if spec.signer:
                 self._link_all(spec.signer, spec.address)
+
+    def _credit(self, address: str, *, pusd: int = 0, token_id: str = "", shares: int = 0) -> None:
+        self.exchange.credit(address, pusd=pusd, token_id=token_id, shares=shares)
+        if self.chain is not None:
+            self.chain.fund(address, pusd=pusd, token_id=token_id, shares=shares)
 
     # -- clock ----------------------------------------------------------------------------
     def now(self) -> float:
@@ -118,8 +143,20 @@ class Venue:
         self._release_delayed(now)
         self.crowd.tick(now)
         self.exchange.expire(now)
-        self.exchange.settle(now)
+        self._settle(now)
         self._check_heartbeats(now)
+
+    def _settle(self, now: float) -> None:
+        # Fills go on-chain as they are mined (MATCHED → MINED), one batch per step; a trade
+        # bound to fail never moves anything on-chain.
+        mining = [
+            t
+            for t in self.exchange.unsettled
+            if t.status is TradeStatus.MATCHED and not t.will_fail
+        ]
+        self.exchange.settle(now)
+        if self.chain is not None and mining:
+            self.chain.settle(mining)
 
     # -- accounts -------------------------------------------------------------------------
     def fund(
@@ -135,7 +172,7 @@ class Venue:
         with self.lock:
             if token_id and token_id not in self.tokens:
                 raise KeyError(f"unknown token {token_id}")
-            self.exchange.credit(address, pusd=pusd, token_id=token_id, shares=shares)
+            self._credit(address, pusd=pusd, token_id=token_id, shares=shares)
             if signer:
                 self._link_all(signer, address)
 
@@ -270,6 +307,8 @@ class Venue:
                         self._close(sibling, sibling.no.token_id)
 
     def _close(self, market: Market, winner_token_id: str) -> None:
+        if self.chain is not None and not market.closed:
+            self.chain.resolve(market.condition_id, winner_token_id)  # reportPayouts on-chain
         market.closed = True
         market.winner_token = winner_token_id
         market.closed_time = self.clock.now()

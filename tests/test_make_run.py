@@ -1,8 +1,10 @@
-"""`manage.py lt_run` (what `make run` starts): serves the admin and the sandbox venue, prints
-a working login, and leaves no process behind after Ctrl-C."""
+"""`manage.py lt_run` (what `make run` starts): serves the admin and the sandbox venue with its
+chain, hands the chain's contracts to LT's jobs, prints a working login, and leaves no process
+(anvil included) behind after Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -37,6 +39,15 @@ def _pids_with_marker(marker: str) -> list[int]:
         except OSError:
             continue
     return pids
+
+
+def _environ(pid: int) -> dict[str, str]:
+    try:
+        raw = (Path("/proc") / str(pid) / "environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in pairs}
 
 
 def _read_until(process: subprocess.Popen[str], pattern: str, timeout: float) -> str:
@@ -107,8 +118,18 @@ def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path
         _wait_for_http(f"http://127.0.0.1:{venue_port}/version", timeout=30)
         assert httpx.get(f"http://127.0.0.1:{venue_port}/version").json() == {"version": 2}
         assert f"venue:   http://127.0.0.1:{venue_port} (sandbox)" in output
-        # lt_run, the sandbox, runserver, qcluster (+ its workers)
-        assert len(_pids_with_marker(marker)) >= 4
+        # lt_run, the sandbox, anvil, runserver, qcluster (+ its workers)
+        assert len(_pids_with_marker(marker)) >= 5
+        # The sandbox runs a chain, and LT's jobs were told where its contracts are.
+        chain = httpx.get(f"http://127.0.0.1:{venue_port}/_sandbox/chain").json()
+        assert f"chain:   {chain['rpc_url']} (sandbox)" in output
+        told = [_environ(pid).get("CHAIN_CONTRACTS") for pid in _pids_with_marker(marker)]
+        assert json.dumps(chain["contracts"]) in told
+        rpc = {"jsonrpc": "2.0", "id": 1, "method": "eth_getCode"}
+        code = httpx.post(
+            chain["rpc_url"], json=rpc | {"params": [chain["contracts"]["ctf"], "latest"]}
+        )
+        assert len(code.json()["result"]) > 2  # the contracts are deployed there
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

@@ -150,6 +150,13 @@ class SandboxChain:
         self.markets[market.condition_id] = market
         return market
 
+    def condition_prepared(self, question_id: bytes, *, neg_risk: bool = False) -> bool:
+        """Whether this question already has a condition here (a second venue on one chain)."""
+        oracle = self.neg_risk_adapter.address if neg_risk else self.deployer
+        condition = bytes(ctf_ids.condition_id(oracle, question_id, 2))
+        slots: int = self.ctf.functions.getOutcomeSlotCount(condition).call()
+        return slots > 0
+
     def position_id(self, collateral: str, condition_id: bytes | str, index_set: int) -> int:
         """The CTF's own view (the off-chain port in contracts.ctf_ids must agree with it)."""
         condition = HexBytes(condition_id)
@@ -185,13 +192,22 @@ class SandboxChain:
         """Move outcome tokens from any address (anvil impersonation; no key needed), as the
         venue does when it settles a fill between two users."""
         sender = Web3.to_checksum_address(sender)
+        call = self.ctf.functions.safeTransferFrom(
+            sender, Web3.to_checksum_address(to), token_id, amount, b""
+        )
+        self._impersonated(sender, call)
+
+    def move_pusd(self, sender: str, to: str, amount: int) -> None:
+        """Move pUSD from any address (impersonation): the buyer's side of a settled fill."""
+        sender = Web3.to_checksum_address(sender)
+        call = self.pusd.functions.transfer(Web3.to_checksum_address(to), amount)
+        self._impersonated(sender, call)
+
+    def _impersonated(self, sender: str, call: Any) -> None:
         rpc = self.w3.provider.make_request
         rpc(RPCEndpoint("anvil_setBalance"), [sender, hex(10**18)])
         rpc(RPCEndpoint("anvil_impersonateAccount"), [sender])
         try:
-            call = self.ctf.functions.safeTransferFrom(
-                sender, Web3.to_checksum_address(to), token_id, amount, b""
-            )
             self._transact(call, sender=sender)
         finally:
             rpc(RPCEndpoint("anvil_stopImpersonatingAccount"), [sender])

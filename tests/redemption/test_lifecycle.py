@@ -153,7 +153,7 @@ def test_tasks_run_resolution_and_redemption(sandbox_chain, chain, chain_setting
     held = hold(sandbox_chain)
     sandbox_chain.resolve(held.onchain, held.onchain.yes_token_id)
     assert tasks.detect_resolutions() == {"resolved": 1}
-    assert tasks.process_redemptions() == {"processed": 1, "overdue_alerts": 0}
+    assert tasks.process_redemptions() == {"resolved": 0, "processed": 1, "overdue_alerts": 0}
 
 
 def test_redemption_jobs_are_scheduled():

@@ -1,5 +1,9 @@
 """`make run`: set up the database, then run the web server and the job cluster together.
 
+The sandbox venue starts first, with its chain (anvil + contracts); once it answers, its
+`GET /_sandbox/chain` tells where the contracts are, and every other child gets them as
+CHAIN_RPC_URL / CHAIN_ID / CHAIN_CONTRACTS, so LT's redemption jobs redeem on that chain.
+
 Each child runs in its own session (process group) so that Ctrl-C reaches this command
 only, and this command stops every process it started, grandchildren included (the
 q-cluster forks its workers), before it exits.
@@ -8,6 +12,7 @@ q-cluster forks its workers), before it exits.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -18,12 +23,14 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_GRACE_SECONDS = 10
+SANDBOX_START_SECONDS = 90  # anvil start + contract deployment + one condition per market
 
 
 class Command(BaseCommand):
@@ -45,22 +52,34 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         password = _reset_admin_password(admin_user)
         call_command("setup_schedules", stdout=self.stdout)
-        children = []
+        children: list[subprocess.Popen[bytes]] = []
         venue_line = f"  venue:   {settings.CLOB_HOST}\n"
-        if not no_sandbox:
-            sandbox = urlsplit(settings.CLOB_HOST)
-            if sandbox.hostname not in ("127.0.0.1", "localhost") or not sandbox.port:
-                raise CommandError(
-                    f"CLOB_HOST {settings.CLOB_HOST} is not a loopback address the sandbox "
-                    "can serve; use --no-sandbox to trade against it"
+        env = dict(os.environ)
+        try:
+            if not no_sandbox:
+                sandbox = urlsplit(settings.CLOB_HOST)
+                if sandbox.hostname not in ("127.0.0.1", "localhost") or not sandbox.port:
+                    raise CommandError(
+                        f"CLOB_HOST {settings.CLOB_HOST} is not a loopback address the sandbox "
+                        "can serve; use --no-sandbox to trade against it"
+                    )
+                child = _spawn("lt_sandbox", "--port", str(sandbox.port), *_chain_port())
+                children.append(child)
+                env |= _sandbox_chain_env(settings.CLOB_HOST, child)
+                # anvil mines a block per transaction only: 32 confirmations could take hours.
+                env.setdefault("REDEMPTION_CONFIRMATIONS", "1")
+                venue_line = (
+                    f"  venue:   {settings.CLOB_HOST} (sandbox)\n"
+                    f"  chain:   {env['CHAIN_RPC_URL']} (sandbox)\n"
                 )
-            children.append(_spawn("lt_sandbox", "--port", str(sandbox.port)))
-            venue_line = f"  venue:   {settings.CLOB_HOST} (sandbox)\n"
-        children += [
-            _spawn("runserver", "--noreload", f"{host}:{port}"),
-            _spawn("qcluster"),
-            _spawn("lt_heartbeat"),
-        ]
+            children += [
+                _spawn("runserver", "--noreload", f"{host}:{port}", env=env),
+                _spawn("qcluster", env=env),
+                _spawn("lt_heartbeat", env=env),
+            ]
+        except BaseException:  # Ctrl-C or a dead sandbox while starting: leave nothing behind
+            _stop(children)
+            raise
         base = f"http://{host}:{port}"
         self.stdout.write(
             "\nLT is running.\n"
@@ -85,11 +104,43 @@ def _reset_admin_password(username: str) -> str:
     return password
 
 
-def _spawn(*command: str) -> subprocess.Popen[bytes]:
+def _spawn(*command: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "manage.py", *command],
         start_new_session=True,
+        env=env,
     )
+
+
+def _chain_port() -> list[str]:
+    """anvil on CHAIN_RPC_URL's port when the environment names a loopback one, else on a free
+    port (the children learn it from the sandbox, so nothing else needs to know it)."""
+    rpc = urlsplit(os.environ.get("CHAIN_RPC_URL", ""))
+    if rpc.hostname in ("127.0.0.1", "localhost") and rpc.port:
+        return ["--chain-port", str(rpc.port)]
+    return ["--chain-port", "0"]
+
+
+def _sandbox_chain_env(venue_url: str, sandbox: subprocess.Popen[bytes]) -> dict[str, str]:
+    """Wait for the sandbox to answer, then read where its chain's contracts are."""
+    deadline = time.monotonic() + SANDBOX_START_SECONDS
+    while time.monotonic() < deadline:
+        if sandbox.poll() is not None:
+            raise CommandError(f"the sandbox venue exited with {sandbox.returncode}")
+        try:
+            answer = httpx.get(f"{venue_url}/_sandbox/chain", timeout=2)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+            continue
+        if answer.status_code != 200:
+            raise CommandError(f"{venue_url}/_sandbox/chain answered {answer.status_code}")
+        info = answer.json()
+        return {
+            "CHAIN_RPC_URL": str(info["rpc_url"]),
+            "CHAIN_ID": str(info["chain_id"]),
+            "CHAIN_CONTRACTS": json.dumps(info["contracts"]),
+        }
+    raise CommandError(f"the sandbox venue did not answer on {venue_url}")
 
 
 def _wait_then_stop(children: list[subprocess.Popen[bytes]]) -> None:
