@@ -12,12 +12,12 @@ slippage, latency and error rate through `breaker_observe`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from monitoring.models import Alert
@@ -26,6 +26,7 @@ from strategies.models import Strategy
 
 from .models import Breaker, BreakerEvent, BreakerKind, RiskRules
 from .reasons import ReasonCode
+from .selectors import columns_of, instance_from
 
 KIND_ORDER = (
     BreakerKind.SPREAD,
@@ -70,7 +71,23 @@ def _q(value: Decimal | None) -> Decimal | None:
 
 def breakers_of(*, strategy: Strategy) -> list[Breaker]:
     """The strategy's breakers and the global ones, in one query."""
-    return list(Breaker.objects.filter(Q(strategy=strategy) | Q(strategy__isnull=True)))
+    with connection.cursor() as cursor:
+        cursor.execute(*breakers_query(strategy=strategy))
+        return breakers_from(cursor.fetchall())
+
+
+def breakers_query(*, strategy: Strategy) -> tuple[str, list[int]]:
+    """The SQL of `breakers_of` (plain SQL: every entry signal runs it), for a caller that
+    sends it with other statements."""
+    sql = (
+        f"SELECT {columns_of(Breaker, 'b')} FROM lt_breakers b "
+        "WHERE b.strategy_id = %s OR b.strategy_id IS NULL"
+    )
+    return sql, [strategy.pk]
+
+
+def breakers_from(rows: Iterable[Sequence[Any]]) -> list[Breaker]:
+    return [instance_from(Breaker, row) for row in rows]
 
 
 def _locked(strategy: Strategy | None, kind: BreakerKind) -> Breaker:
@@ -231,14 +248,16 @@ def breakers_evaluate(
     strategy: Strategy,
     observations: Mapping[BreakerKind, Decimal | None],
     at: datetime,
+    current: list[Breaker] | None = None,
 ) -> Breaker | None:
     """Apply decision-time observations, resume what is due, and return the first open breaker.
 
     Runs inside the intake transaction. Rows are written only on a transition, so a calm
-    market costs one read.
+    market costs one read (none when the caller read `current` under its lock already).
     """
     rules = strategy.risk_rules
-    rows = {(b.strategy_id, b.kind): b for b in breakers_of(strategy=strategy)}
+    known = breakers_of(strategy=strategy) if current is None else current
+    rows = {(b.strategy_id, b.kind): b for b in known}
     for kind, value in observations.items():
         threshold = breaker_threshold(rules, kind)
         if threshold is None:

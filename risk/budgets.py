@@ -23,6 +23,7 @@ from strategies.models import Strategy
 
 from .models import BudgetPeriod, BudgetReservation, BudgetWindow, RiskRules
 from .reasons import ReasonCode
+from .selectors import row_insert
 
 # The lock order every writer of lt_budget_windows follows.
 PERIOD_ORDER = (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY, BudgetPeriod.MONTHLY)
@@ -170,9 +171,15 @@ def _exceeded(
 
 def budget_reservations_create(*, order: Order, window_ids: list[int], amount: Decimal) -> None:
     """Record which windows hold `amount` for `order` (same transaction as budget_reserve)."""
-    BudgetReservation.objects.bulk_create(
-        [BudgetReservation(window_id=w, order=order, reserved=amount) for w in window_ids]
-    )
+    for reservation in budget_reservations_new(order=order, window_ids=window_ids, amount=amount):
+        row_insert(reservation)  # one per budgeted period; plain INSERTs, no ORM compile
+
+
+def budget_reservations_new(
+    *, order: Order, window_ids: list[int], amount: Decimal
+) -> list[BudgetReservation]:
+    """The reservation rows of `budget_reservations_create`, not saved yet."""
+    return [BudgetReservation(window_id=w, order=order, reserved=amount) for w in window_ids]
 
 
 def _locked_windows(order: Order) -> QuerySet[BudgetWindow]:

@@ -26,12 +26,14 @@ wait for a calm book.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from execution.models import Order, OrderPurpose, OrderStatus, Position
@@ -40,18 +42,47 @@ from ltproject.money import ZERO, is_valid_price, quantize_pusd
 from strategies.models import Signal, Strategy
 
 from . import sizing
-from .breakers import OPEN_CODE
+from .breakers import OPEN_CODE, breakers_from, breakers_query
 from .breakers import breakers_evaluate as _breakers_evaluate
-from .budgets import BudgetExceeded, budget_reservations_create, budget_reserve
-from .market_data import Book, BookUnavailable, MarketData, MarketInfo, market_info, mid_record
-from .models import BreakerKind, RiskDecision, RiskRules, RiskState, SizingMode, TradingState
+from .budgets import (
+    BudgetExceeded,
+    budget_reservations_create,
+    budget_reservations_new,
+    budget_reserve,
+)
+from .market_data import (
+    Book,
+    BookUnavailable,
+    MarketData,
+    MarketInfo,
+    market_info_from,
+    market_info_query,
+    mid_record,
+)
+from .models import (
+    Breaker,
+    BreakerKind,
+    RiskDecision,
+    RiskRules,
+    RiskState,
+    SizingMode,
+    TradingState,
+)
 from .reasons import ReasonCode
 from .selectors import (
     Holding,
     Portfolio,
+    Statement,
+    columns_of,
     global_risk_state,
+    insert_statement,
+    instance_from,
     open_position,
+    portfolio_from,
+    portfolio_query,
     realised_volatility,
+    row_insert,
+    statements_run,
     strategy_portfolio,
     strategy_risk_state,
     token_markets,
@@ -81,6 +112,10 @@ class _Ctx:
     book: Book | None = None
     limit_price: Decimal = ZERO
     state: RiskState | None = None
+    global_state: RiskState | None = None  # read FOR SHARE by the caller, if given
+    answer: Callable[[Decision], Statement] | None = None  # written with the decision
+    breakers: list[Breaker] | None = None  # read with the state lock
+    new_ids: tuple[int, int] | None = None  # (decision, order), drawn with the state lock
     _portfolio: Portfolio | None = None
 
     @property
@@ -120,8 +155,21 @@ class Decision:
 
 
 @transaction.atomic(savepoint=False)
-def risk_decide(*, signal: Signal, market_data: MarketData, at: datetime | None = None) -> Decision:
-    """Check, size and budget one stored signal; write its decision (and order intent)."""
+def risk_decide(
+    *,
+    signal: Signal,
+    market_data: MarketData,
+    at: datetime | None = None,
+    global_state: RiskState | None = None,
+    answer: Callable[[Decision], Statement] | None = None,
+) -> Decision:
+    """Check, size and budget one stored signal; write its decision (and order intent).
+
+    `global_state`: the kill-switch row as the caller already read it FOR SHARE in this
+    transaction (`global_state_query`), to save the decision that round trip. `answer`: a
+    statement the caller writes about the decision (the intake's stored reply), sent with
+    the decision's own INSERTs; the Decision it gets has the ids of its rows.
+    """
     strategy = signal.strategy
     ctx = _Ctx(
         signal=signal,
@@ -129,11 +177,13 @@ def risk_decide(*, signal: Signal, market_data: MarketData, at: datetime | None 
         rules=strategy.risk_rules,
         market_data=market_data,
         at=at or timezone.now(),
+        global_state=global_state,
+        answer=answer,
     )
     try:
         sized = _run_checks(ctx)
     except Reject as reject:
-        return Decision(decision=_decision_rejected(ctx, reject), order=None)
+        return _decision_rejected(ctx, reject)
     return _accept(ctx, sized)
 
 
@@ -161,7 +211,7 @@ def _check_mode(ctx: _Ctx) -> None:
 
 def _check_states(ctx: _Ctx) -> None:
     entering = ctx.signal.side == Side.BUY
-    glob = _global_state_shared(ctx.at)
+    glob = _global_state_shared(ctx.at, read=ctx.global_state)
     ctx.note("global", state=glob.trading_state, reconciled_at=glob.reconciled_at)
     if glob.trading_state != TradingState.ACTIVE and entering:
         code = (
@@ -175,7 +225,7 @@ def _check_states(ctx: _Ctx) -> None:
             ReasonCode.NOT_RECONCILED,
             "live entries wait for a successful reconciliation with the venue",
         )
-    row = _strategy_state_locked(ctx.strategy)
+    row = _strategy_state_locked(ctx)
     row = pause_expire(row=row, at=ctx.at)
     ctx.state = row
     ctx.note("state", state=row.trading_state, reason=row.reason_code, until=row.paused_until)
@@ -194,10 +244,10 @@ def _reconciled(glob: RiskState, at: datetime) -> bool:
     return glob.reconciled_at is not None and at - glob.reconciled_at <= RECONCILED_FOR
 
 
-def _global_state_shared(at: datetime) -> RiskState:
+def _global_state_shared(at: datetime, *, read: RiskState | None = None) -> RiskState:
     """The kill-switch row under FOR SHARE: decisions run side by side, while a halt waits
     for them (and they for it), so no decision commits on a state older than a halt."""
-    row = _global_row()
+    row = _global_row() if read is None else read
     if row is None:
         global_risk_state()  # first use: create it
         row = _global_row()
@@ -208,24 +258,69 @@ def _global_state_shared(at: datetime) -> RiskState:
 
 
 def _global_row() -> RiskState | None:
-    if not connection.features.has_select_for_update:
-        return RiskState.objects.filter(is_global=True).first()  # SQLite: one writer anyway
-    return next(iter(RiskState.objects.raw(_GLOBAL_FOR_SHARE_SQL)), None)
+    return _state_row("is_global", [], share=True)
 
 
-_GLOBAL_FOR_SHARE_SQL = "SELECT * FROM lt_risk_state WHERE is_global FOR SHARE"
+def global_state_query() -> Statement:
+    """The kill-switch row FOR SHARE, for a caller that sends it with its own statements
+    (read the row with `instance_from(RiskState, row)` and pass it to `risk_decide`)."""
+    return _state_query("is_global", [], share=True)
 
 
-def _strategy_state_locked(strategy: Strategy) -> RiskState:
-    locked = RiskState.objects.select_for_update(no_key=True).filter(strategy=strategy).first()
-    if locked is None:
+def _strategy_state_locked(ctx: _Ctx) -> RiskState:
+    """Lock the strategy's risk state, then read its market, breakers and portfolio, in one
+    round trip.
+
+    The statements run in the order sent, so the breakers and the portfolio are read under
+    the lock as before (nothing this decision writes before using them changes them, except
+    a new mid of a held token: `_check_book` reads the portfolio again then).
+    """
+    strategy = ctx.strategy
+    statements = [
+        _state_query("strategy_id = %s", [strategy.pk], share=False),
+        market_info_query(ctx.signal.token_id),
+        breakers_query(strategy=strategy),
+        portfolio_query(strategy=strategy),
+    ]
+    if connection.vendor == "postgresql":
+        statements.append((_NEW_IDS_SQL, []))
+    state, market_rows, breaker_rows, portfolio_rows, *ids = statements_run(statements)
+    if not state:  # first signal of the strategy: create its state, then lock and read
         strategy_risk_state(strategy=strategy)
-        locked = RiskState.objects.select_for_update(no_key=True).get(strategy=strategy)
-    return locked
+        return _strategy_state_locked(ctx)
+    ctx.info = market_info_from(ctx.signal.token_id, market_rows)
+    ctx.breakers = breakers_from(breaker_rows)
+    ctx._portfolio = portfolio_from(strategy=strategy, rows=portfolio_rows)
+    if ids:
+        ctx.new_ids = (int(ids[0][0][0]), int(ids[0][0][1]))
+    return instance_from(RiskState, state[0])
+
+
+# The ids of the decision and of its order, drawn up front so that an acceptance writes both,
+# and the budget reservation, in one round trip (an unused id is a harmless gap).
+_NEW_IDS_SQL = (
+    "SELECT nextval(pg_get_serial_sequence('lt_risk_decisions', 'id')), "
+    "nextval(pg_get_serial_sequence('lt_orders', 'id'))"
+)
+
+
+def _state_row(where: str, params: list[Any], *, share: bool) -> RiskState | None:
+    with connection.cursor() as cursor:
+        cursor.execute(*_state_query(where, params, share=share))
+        row = cursor.fetchone()
+    return None if row is None else instance_from(RiskState, row)
+
+
+def _state_query(where: str, params: list[Any], *, share: bool) -> tuple[str, list[Any]]:
+    """One lt_risk_state row, locked: FOR SHARE (the kill switch) or FOR NO KEY UPDATE."""
+    lock = ""
+    if connection.features.has_select_for_update:  # SQLite: one writer anyway
+        lock = " FOR SHARE" if share else " FOR NO KEY UPDATE"
+    return f"SELECT {columns_of(RiskState, 's')} FROM lt_risk_state s WHERE {where}{lock}", params
 
 
 def _check_market(ctx: _Ctx) -> None:
-    info = market_info(ctx.signal.token_id)
+    info = ctx.info  # read with the state lock (None: LT does not know the token)
     if info is None or (ctx.signal.condition_id and ctx.signal.condition_id != info.condition_id):
         raise Reject(
             ReasonCode.MARKET_UNKNOWN, f"token {ctx.signal.token_id} is not a known market"
@@ -262,8 +357,9 @@ def _check_book(ctx: _Ctx) -> None:
     except BookUnavailable:
         raise Reject(ReasonCode.BOOK_UNAVAILABLE, "no order book for this token") from None
     ctx.book = book
-    if book.mid is not None:
-        mid_record(token_id=book.token_id, mid=book.mid, at=ctx.at)
+    recorded = book.mid is not None and mid_record(token_id=book.token_id, mid=book.mid, at=ctx.at)
+    if recorded and ctx._portfolio and book.token_id in ctx._portfolio.marked_at_mid:
+        ctx._portfolio = None  # read before this mid, which now marks a position: read again
     ctx.note("book", best_bid=book.best_bid, best_ask=book.best_ask, mid=book.mid)
 
 
@@ -274,7 +370,9 @@ def _check_breakers(ctx: _Ctx) -> None:
         BreakerKind.LIQUIDITY: quantize_pusd(ctx.book.ask_depth_within(ctx.limit_price)),
     }
     ctx.note("breakers", **{k.value: v for k, v in observations.items()})
-    open_breaker = _breakers_evaluate(strategy=ctx.strategy, observations=observations, at=ctx.at)
+    open_breaker = _breakers_evaluate(
+        strategy=ctx.strategy, observations=observations, at=ctx.at, current=ctx.breakers
+    )
     if open_breaker is not None:
         scope = "global" if open_breaker.strategy_id is None else "strategy"
         raise Reject(
@@ -470,8 +568,8 @@ def _size_exit(ctx: _Ctx) -> Sized:
     return Sized(size=size, notional=quantize_pusd(size * ctx.limit_price), position=position)
 
 
-def _decision_rejected(ctx: _Ctx, reject: Reject) -> RiskDecision:
-    return RiskDecision.objects.create(
+def _decision_rejected(ctx: _Ctx, reject: Reject) -> Decision:
+    row = RiskDecision(
         signal=ctx.signal,
         strategy=ctx.strategy,
         outcome=RiskDecision.Outcome.REJECTED,
@@ -481,11 +579,14 @@ def _decision_rejected(ctx: _Ctx, reject: Reject) -> RiskDecision:
         checks=ctx.checks,
         created_at=ctx.at,
     )
+    return _written(ctx, Decision(decision=row, order=None), [row])
 
 
 def _accept(ctx: _Ctx, sized: Sized) -> Decision:
     assert ctx.info is not None
-    decision = RiskDecision.objects.create(
+    decision_id, order_id = ctx.new_ids or (None, None)
+    decision = RiskDecision(
+        id=decision_id,
         signal=ctx.signal,
         strategy=ctx.strategy,
         outcome=RiskDecision.Outcome.ACCEPTED,
@@ -498,10 +599,10 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
         created_at=ctx.at,
     )
     rules = ctx.rules
-    order = Order.objects.create(
+    order = Order(
+        id=order_id,
         strategy=ctx.strategy,
         signal=ctx.signal,
-        risk_decision=decision,
         risk_check_passed=True,
         position=sized.position,
         market_id=ctx.info.market_id,
@@ -518,11 +619,36 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
         expires_at=_expiry(rules, ctx.at),
         created_at=ctx.at,
     )
-    if sized.window_ids:
-        budget_reservations_create(
-            order=order, window_ids=list(sized.window_ids), amount=sized.notional
-        )
-    return Decision(decision=decision, order=order)
+    window_ids = list(sized.window_ids)
+    if ctx.new_ids is None:  # SQLite: each INSERT hands back the id the next one refers to
+        row_insert(decision)
+        order.risk_decision = decision
+        row_insert(order)
+        budget_reservations_create(order=order, window_ids=window_ids, amount=sized.notional)
+        return _written(ctx, Decision(decision=decision, order=order), [])
+    # ids drawn with the state lock: the INSERTs (and the caller's answer) share a round trip
+    order.risk_decision = decision
+    reservations = budget_reservations_new(
+        order=order, window_ids=window_ids, amount=sized.notional
+    )
+    return _written(ctx, Decision(decision=decision, order=order), [decision, order, *reservations])
+
+
+def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
+    """INSERT `rows`, then the caller's `answer` statement, in one round trip.
+
+    Rows with a pk go in as they are; the others read theirs back (nothing in the same batch
+    may refer to those).
+    """
+    statements = [insert_statement(row) for row in rows]
+    if ctx.answer is not None:
+        statements.append(ctx.answer(decision))
+    returned = statements_run(statements) if statements else []
+    for row, ids in zip(rows, returned, strict=False):
+        row.pk = ids[0][0] if ids else row.pk
+        row._state.adding = False
+        row._state.db = connection.alias
+    return decision
 
 
 def _expiry(rules: RiskRules, at: datetime) -> datetime | None:

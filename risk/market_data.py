@@ -9,16 +9,18 @@ event, neg-risk, accepting orders) is read from `lt_markets` / `lt_market_tokens
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection
 
 from execution.models import MidPrice
 from ltproject.money import ONE, ZERO, quantize_price
+
+from .selectors import row_insert
 
 Level = tuple[Decimal, Decimal]  # (price, size in shares)
 
@@ -155,7 +157,16 @@ def market_info(token_id: str) -> MarketInfo | None:
     """Metadata of the token's market, or None when LT does not know the token."""
     with connection.cursor() as cursor:
         cursor.execute(_MARKET_SQL, [token_id])
-        rows = cursor.fetchall()
+        return market_info_from(token_id, cursor.fetchall())
+
+
+def market_info_query(token_id: str) -> tuple[str, list[str]]:
+    """The SQL of `market_info`, for a caller that sends it with other statements."""
+    return _MARKET_SQL, [token_id]
+
+
+def market_info_from(token_id: str, rows: Sequence[Sequence[Any]]) -> MarketInfo | None:
+    """`market_info` from the rows of `market_info_query`."""
     if not rows:
         return None
     _, market_id, condition_id, event_id, neg_risk, tick, min_size, active, accepting, closed = (
@@ -204,6 +215,6 @@ def mid_record(*, token_id: str, mid: Decimal, at: datetime) -> bool:
         return False
     if not ZERO < mid < ONE:
         return False
-    MidPrice.objects.create(token_id=token_id, mid=mid, observed_at=at)
+    row_insert(MidPrice(token_id=token_id, mid=mid, observed_at=at))
     _last_mids[token_id] = (mid, at)
     return True

@@ -15,9 +15,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from execution.models import Order
-from risk.engine import Decision, risk_decide
+from risk.engine import Decision, global_state_query, risk_decide
 from risk.market_data import MarketData
 from risk.models import RiskRules, RiskState
+from risk.selectors import Statement, instance_from, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Signal, SignalNonce, Strategy
@@ -96,14 +97,19 @@ def signal_ingest(
     SignalReplayed. Both raise, so the transaction (and everything in it) rolls back.
     """
     now = timezone.now()
-    _nonce_claim(signed)
     credential = signed.credential
     signal = _signal_from(payload, credential=credential, request_hash=request_hash, now=now)
-    if not _insert_unless_duplicate(signal):
+    inserted, global_state = _claim_and_insert(signed, signal)
+    if not inserted:
         return _replay(credential.strategy, payload["idempotency_key"], request_hash)
-    decision = risk_decide(signal=signal, market_data=market_data, at=now)
-    body = _answer_body(signal, decision)
-    Signal.objects.filter(pk=signal.pk).update(response_status=201, response_body=body)
+    decision = risk_decide(
+        signal=signal,
+        market_data=market_data,
+        at=now,
+        global_state=global_state,
+        answer=lambda decided: _answer_statement(signal, _answer_body(signal, decided)),
+    )
+    body = _answer_body(signal, decision)  # as stored: the same decision, the same body
     _credential_touch(credential, now)
     if decision.order is not None:
         order_id = decision.order.pk
@@ -126,18 +132,33 @@ def order_intent_accepted(order_id: int) -> None:
 
 _NONCE_SQL = (
     "INSERT INTO lt_signal_nonces (signature, key_id, request_ts, created_at) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT (signature) DO NOTHING"
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (signature) DO NOTHING RETURNING 1"
 )
 
 
-def _nonce_claim(signed: SignedRequest) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _NONCE_SQL,
-            [signed.signature, signed.credential.key_id, signed.timestamp, timezone.now()],
-        )
-        if cursor.rowcount != 1:
-            raise SignalReplayed("this signed request was already received")
+def _claim_and_insert(signed: SignedRequest, signal: Signal) -> tuple[bool, RiskState | None]:
+    """Claim the request's signature, insert the signal unless its key is taken, and read
+    the kill switch FOR SHARE for the decision (its first lock, as before), in one round trip.
+
+    A seen signature raises SignalReplayed, and the caller's transaction rolls the signal
+    row back with it. False: the idempotency key was used before (a replay of that signal).
+    """
+    nonce_params: list[Any] = [
+        signed.signature,
+        signed.credential.key_id,
+        signed.timestamp,
+        timezone.now(),
+    ]
+    claimed, inserted, global_rows = statements_run(
+        [(_NONCE_SQL, nonce_params), _signal_insert(signal), global_state_query()]
+    )
+    if not claimed:
+        raise SignalReplayed("this signed request was already received")
+    if not inserted:
+        return False, None
+    signal.pk = inserted[0][0]
+    signal._state.adding = False
+    return True, instance_from(RiskState, global_rows[0]) if global_rows else None
 
 
 def signal_nonces_prune(*, now: float | None = None) -> int:
@@ -168,7 +189,7 @@ def _signal_from(
     )
 
 
-def _insert_unless_duplicate(signal: Signal) -> bool:
+def _signal_insert(signal: Signal) -> tuple[str, list[Any]]:
     """INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first to commit,
     then finds its row instead of failing halfway through the transaction."""
     fields = [f for f in Signal._meta.concrete_fields if not f.primary_key]
@@ -179,14 +200,16 @@ def _insert_unless_duplicate(signal: Signal) -> bool:
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         "ON CONFLICT (strategy_id, idempotency_key) DO NOTHING RETURNING id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    signal.pk = row[0]
-    signal._state.adding = False
-    return True
+    return sql, values
+
+
+_ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s WHERE id = %s"
+
+
+def _answer_statement(signal: Signal, body: dict[str, Any]) -> Statement:
+    """The first answer, stored for replays; written with the decision's rows (one round trip)."""
+    stored = Signal._meta.get_field("response_body").get_db_prep_save(body, connection)
+    return _ANSWER_SQL, [stored, signal.pk]
 
 
 def _replay(strategy: Strategy, key: str, request_hash: str) -> IntakeAnswer:

@@ -15,12 +15,17 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from functools import cache
 
+from django.db import connection
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from risk.models import RiskRules
+from risk.selectors import columns_of, instances_from
+
 from .credentials import derive_secret
-from .models import ApiCredential
+from .models import ApiCredential, Strategy
 
 WINDOW_SECONDS = 300
 KEY_HEADER = "X-LT-Key"
@@ -46,14 +51,29 @@ class SignedRequest:
 
 
 def _credential(key_id: str) -> ApiCredential:
-    credential = (
-        ApiCredential.objects.select_related("strategy__risk_rules")
-        .filter(key_id=key_id, is_active=True)
-        .first()
-    )
-    if credential is None:
+    # Every signal starts here: one plain query for the key, its strategy and their rules
+    # (read fresh each time: a revocation or a rule change applies to the next request).
+    with connection.cursor() as cursor:
+        cursor.execute(_credential_sql(), [key_id])
+        row = cursor.fetchone()
+    if row is None:
         raise SignatureInvalid("unknown or revoked key")
+    credential, strategy, rules = instances_from(row, ApiCredential, Strategy, RiskRules)
+    assert isinstance(credential, ApiCredential) and isinstance(strategy, Strategy)
+    strategy.risk_rules = rules  # type: ignore[assignment]  # RiskRules, by the query
+    credential.strategy = strategy
     return credential
+
+
+@cache
+def _credential_sql() -> str:
+    return (
+        f"SELECT {columns_of(ApiCredential, 'c')}, {columns_of(Strategy, 's')}, "
+        f"{columns_of(RiskRules, 'r')} "
+        "FROM lt_api_credentials c JOIN lt_strategies s ON s.id = c.strategy_id "
+        "JOIN lt_risk_rules r ON r.id = s.risk_rules_id "
+        "WHERE c.key_id = %s AND c.is_active"
+    )
 
 
 def _timestamp(value: str, now: float) -> int:
