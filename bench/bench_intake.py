@@ -80,11 +80,16 @@ def _server_env(bench_url: str, books: str) -> dict[str, str]:
     }
 
 
-def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start_server(
+    env: dict[str, str],
+    port: int,
+    *,
+    config: tuple[str, ...] = ("-c", "python:bench.intake_server"),
+) -> subprocess.Popen[bytes]:
+    """gunicorn serving LT on loopback (by default with the intake bench's static books)."""
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "ltproject.wsgi:application",
-            "-c", "python:bench.intake_server",
+            sys.executable, "-m", "gunicorn", "ltproject.wsgi:application", *config,
             "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
             "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
             "--keep-alive", "30", "--log-level", "warning",

@@ -3,7 +3,7 @@
 gunicorn serves LT (PostgreSQL, live strategies, executor started after commit) against a
 sandbox venue in this process; signals arrive at a steady 50/s. For each order the latency
 is the sandbox's arrival time of `POST /order` minus the intent's creation time in the
-database (taken when the decision starts, so the decision itself is included); the run also
+database (the moment the decision accepted it, just before its commit); the run also
 reports the part after the signed order was stored (`stored_to_arrival`). The load comes
 from a separate process, so that the sandbox's arrival clock does not wait for it. The same
 run measures the bare client path (py-clob-client-v2 `create_order` + `post_order` alone)
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,13 @@ from typing import Any
 
 import psycopg
 
-from bench.bench_intake import ROOT, _database_urls, _free_port, _fresh_database
+from bench.bench_intake import (
+    ROOT,
+    _database_urls,
+    _free_port,
+    _fresh_database,
+    _start_server,
+)
 from bench.stats import latency_figures, percentile
 from execution.venue.hashing import order_hash
 from sandbox.server import SandboxServer
@@ -80,24 +85,6 @@ def _env(bench_url: str, clob_host: str) -> dict[str, str]:
         "LT_EXECUTOR_AUTOSTART": "true",
         "PYTHONPATH": str(ROOT),
     }
-
-
-def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """gunicorn with the project's real market data (the sandbox, through the adapter)."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "ltproject.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "3", "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def _paced_signals(port: int, fixture: dict[str, Any], n: int) -> dict[str, int]:
@@ -209,7 +196,8 @@ def run() -> dict[str, dict[str, float | int | str]]:
             )  # fmt: skip
             fixture = json.loads(Path(fixture_path).read_text())
             port = _free_port()
-            server = _start_server(env, port)
+            # The project's own market data (the sandbox, through the adapter).
+            server = _start_server(env, port, config=())
             try:
                 outcomes = _send_from_another_process(port, fixture_path, RATE_PER_S * DURATION_S)
                 time.sleep(1.0)  # let the last sends land

@@ -617,7 +617,9 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
         reference_price=ctx.signal.price,
         status=OrderStatus.INTENT,
         expires_at=_expiry(rules, ctx.at),
-        created_at=ctx.at,
+        # The moment the decision accepted it (its last step before the commit): where the
+        # signal→POST latency starts, and what orders are listed by.
+        created_at=timezone.now(),
     )
     window_ids = list(sized.window_ids)
     if ctx.new_ids is None:  # SQLite: each INSERT hands back the id the next one refers to
