@@ -205,6 +205,25 @@ def _locked_reservations(order: Order) -> list[BudgetReservation]:
     )
 
 
+def _move(order: Order, *, amount: Decimal | None, take: str, give: str) -> Decimal:
+    """Move up to `amount` (None: all) of each reservation's `take` column to its `give`
+    column, and keep the windows' totals in step (a window has no `released` column: what
+    is released simply leaves it). Returns the largest amount moved in one window."""
+    now, moved = timezone.now(), ZERO
+    for reservation in _locked_reservations(order):
+        held = getattr(reservation, take)
+        part = held if amount is None else min(amount, held)
+        if part <= 0:
+            continue
+        BudgetReservation.objects.filter(pk=reservation.pk).update(
+            **{take: F(take) - part, give: F(give) + part}, updated_at=now
+        )
+        window = {take: F(take) - part} | ({give: F(give) + part} if give != "released" else {})
+        BudgetWindow.objects.filter(pk=reservation.window_id).update(**window, updated_at=now)
+        moved = max(moved, part)
+    return moved
+
+
 @transaction.atomic
 def budget_spend(*, order: Order, amount: Decimal) -> Decimal:
     """Turn `amount` pUSD of an order's reservation into spend (called for each fill).
@@ -213,20 +232,7 @@ def budget_spend(*, order: Order, amount: Decimal) -> Decimal:
     any excess (rounding) is capped rather than allowed to break the budget. Returns the
     amount moved in each window.
     """
-    amount = quantize_pusd(amount)
-    moved = ZERO
-    for reservation in _locked_reservations(order):
-        part = min(amount, reservation.reserved)
-        if part <= 0:
-            continue
-        BudgetReservation.objects.filter(pk=reservation.pk).update(
-            reserved=F("reserved") - part, spent=F("spent") + part, updated_at=timezone.now()
-        )
-        BudgetWindow.objects.filter(pk=reservation.window_id).update(
-            reserved=F("reserved") - part, spent=F("spent") + part, updated_at=timezone.now()
-        )
-        moved = max(moved, part)
-    return moved
+    return _move(order, amount=quantize_pusd(amount), take="reserved", give="spent")
 
 
 @transaction.atomic
@@ -236,20 +242,8 @@ def budget_release(*, order: Order, amount: Decimal | None = None) -> Decimal:
     Called when an order is cancelled, expires, is rejected or ends partly unfilled.
     Returns the amount released in each window.
     """
-    released = ZERO
-    for reservation in _locked_reservations(order):
-        part = reservation.reserved if amount is None else min(quantize_pusd(amount),
-                                                                 reservation.reserved)  # fmt: skip
-        if part <= 0:
-            continue
-        BudgetReservation.objects.filter(pk=reservation.pk).update(
-            reserved=F("reserved") - part, released=F("released") + part, updated_at=timezone.now()
-        )
-        BudgetWindow.objects.filter(pk=reservation.window_id).update(
-            reserved=F("reserved") - part, updated_at=timezone.now()
-        )
-        released = max(released, part)
-    return released
+    held = None if amount is None else quantize_pusd(amount)
+    return _move(order, amount=held, take="reserved", give="released")
 
 
 @transaction.atomic
@@ -259,17 +253,4 @@ def budget_refund(*, order: Order, amount: Decimal) -> Decimal:
     The amount returns to the budget (not to the reservation: the order is over, or its
     remaining reservation is still held separately). Returns the amount refunded per window.
     """
-    amount = quantize_pusd(amount)
-    refunded = ZERO
-    for reservation in _locked_reservations(order):
-        part = min(amount, reservation.spent)
-        if part <= 0:
-            continue
-        BudgetReservation.objects.filter(pk=reservation.pk).update(
-            spent=F("spent") - part, released=F("released") + part, updated_at=timezone.now()
-        )
-        BudgetWindow.objects.filter(pk=reservation.window_id).update(
-            spent=F("spent") - part, updated_at=timezone.now()
-        )
-        refunded = max(refunded, part)
-    return refunded
+    return _move(order, amount=quantize_pusd(amount), take="spent", give="released")
