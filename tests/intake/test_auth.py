@@ -10,24 +10,13 @@ from django.test import Client
 
 from tests.factories import StrategyFactory
 from tests.risk.helpers import (
-    credential_for,
-    market_pair,
     post_signal,
     row_counts,
     signal_body,
     signed_headers,
-    strategy_with,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setup(books):
-    strategy = strategy_with()
-    _, yes, _ = market_pair(books)
-    credential, secret = credential_for(strategy)
-    return strategy, yes, credential, secret
 
 
 def _refused(response, before) -> None:

@@ -13,23 +13,12 @@ from risk.models import BudgetReservation, RiskDecision
 from risk.reasons import ReasonCode
 from strategies.models import Signal
 from tests.risk.helpers import (
-    credential_for,
-    market_pair,
     post_signal,
     row_counts,
     signal_body,
-    strategy_with,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setup(books):
-    strategy = strategy_with()
-    _, yes, _ = market_pair(books)
-    credential, secret = credential_for(strategy)
-    return strategy, yes, credential, secret
 
 
 def test_accepted_signal_answers_201_with_the_sized_order_intent(
