@@ -35,6 +35,11 @@ SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
         minutes=5,
     ),
     ScheduledJob(
+        name="redemption.plan_merges",
+        func="redemption.tasks.plan_merges",
+        minutes=5,
+    ),
+    ScheduledJob(
         name="redemption.process_redemptions",
         func="redemption.tasks.process_redemptions",
         minutes=1,

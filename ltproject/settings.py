@@ -8,6 +8,7 @@ secrets); they are never written to the database.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,23 @@ REDEMPTION_STUCK_AFTER_SECONDS: int = env.int("REDEMPTION_STUCK_AFTER_SECONDS", 
 REDEMPTION_MAX_ATTEMPTS: int = env.int("REDEMPTION_MAX_ATTEMPTS", default=5)
 REDEMPTION_ALERT_AFTER_MINUTES: int = env.int("REDEMPTION_ALERT_AFTER_MINUTES", default=60)
 REDEMPTION_PRIORITY_FEE_GWEI: int = env.int("REDEMPTION_PRIORITY_FEE_GWEI", default=30)
+# Merging YES and NO back into pUSD (per strategy, `merge_positions` in its rules): at least
+# this many shares per merge, so gas is not spent on dust.
+REDEMPTION_MERGE_MIN_SHARES = Decimal(env.str("REDEMPTION_MERGE_MIN_SHARES", default="1"))
+
+# --- the relayer (Safe, proxy and deposit wallets: SIGNATURE_TYPE 1, 2, 3) -----------------
+# The owner EOA signs wallet calls; the relayer executes them. The sandbox serves one at
+# `CLOB_HOST/relayer`; Polygon's is https://relayer-v2.polymarket.com with a per-account
+# relayer API key (polymarket.com → Settings → API Keys).
+RELAYER_URL: str = env.str("RELAYER_URL", default="")
+RELAYER_API_KEY: str = env.str("RELAYER_API_KEY", default="")
+RELAYER_API_KEY_ADDRESS: str = env.str("RELAYER_API_KEY_ADDRESS", default="")
+# How long a deposit-wallet batch signature stays valid.
+RELAYER_BATCH_DEADLINE_SECONDS: int = env.int("RELAYER_BATCH_DEADLINE_SECONDS", default=240)
+if SIGNATURE_TYPE != 0 and not FUNDER_ADDRESS:
+    raise ImproperlyConfigured(
+        f"SIGNATURE_TYPE {SIGNATURE_TYPE} trades from a wallet: set FUNDER_ADDRESS to its address"
+    )
 
 # Live trading signs real orders; starting it without a signer key must fail at once rather
 # than at the first accepted signal.

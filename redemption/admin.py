@@ -12,6 +12,7 @@ from .models import (
     Redemption,
     RedemptionAllocation,
     RedemptionState,
+    RelayedTransaction,
 )
 from .services import redemption_mark, redemption_retry
 
@@ -30,14 +31,16 @@ class AllocationInline(admin.TabularInline):
 class RedemptionAdmin(ReadOnlyAdmin):
     list_display = (
         "condition_id",
+        "kind",
         "wallet_address",
+        "wallet_type",
         "route",
         "state",
         "expected_payout",
         "actual_payout",
         "attempts",
     )
-    list_filter = ("state", "route", "outcome_code")
+    list_filter = ("kind", "state", "route", "wallet_type", "outcome_code")
     search_fields = ("condition_id", "wallet_address")
     inlines = [AllocationInline]
     actions = ["retry", "mark_not_needed", "mark_failed"]
@@ -83,3 +86,18 @@ class ChainTransactionAdmin(ReadOnlyAdmin):
 @admin.register(ChainNonce)
 class ChainNonceAdmin(ReadOnlyAdmin):
     list_display = ("address", "chain_id", "next_nonce", "updated_at")
+
+
+@admin.register(RelayedTransaction)
+class RelayedTransactionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "wallet_type",
+        "wallet_address",
+        "nonce",
+        "purpose",
+        "state",
+        "tx_hash",
+    )
+    list_filter = ("state", "wallet_type", "purpose")
+    search_fields = ("tx_hash", "transaction_id", "wallet_address")

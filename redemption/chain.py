@@ -25,7 +25,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from contracts import abi, ctf_ids
 
-from .models import RedemptionRoute
+from .models import RedemptionRoute, WalletType
 
 ZERO_BYTES32 = b"\x00" * 32
 BATCH_SIZE = 500
@@ -62,6 +62,11 @@ class Contracts:
     collateral_adapter: str
     neg_risk_adapter: str
     neg_risk_payout_token: str
+    # Smart-wallet contracts the relayer path signs for (proxy wallets sign the factory and
+    # hub addresses); empty where not configured.
+    proxy_factory: str = ""
+    proxy_relay_hub: str = ""
+    deposit_wallet_factory: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict[str, str]) -> Contracts:
@@ -76,7 +81,14 @@ class Contracts:
             neg_risk_payout_token=Web3.to_checksum_address(
                 get("neg_risk_payout_token") or data["pusd"]
             ),
+            proxy_factory=_optional_address(get("proxy_factory")),
+            proxy_relay_hub=_optional_address(get("proxy_relay_hub")),
+            deposit_wallet_factory=_optional_address(get("deposit_wallet_factory")),
         )
+
+
+def _optional_address(value: str | None) -> str:
+    return Web3.to_checksum_address(value) if value else ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +270,32 @@ class Chain:
             raise ValueError(f"route {route!r} sends no transaction from an EOA")
         return contract.address, contract.encode_abi("redeemPositions", args=args)
 
+    def merge_call(
+        self,
+        *,
+        route: str,
+        condition_id: str,
+        collateral: str,
+        index_sets: Sequence[int],
+        amount: int,
+    ) -> tuple[str, str]:
+        """(to, data) merging `amount` of every outcome back into collateral (same contracts
+        as the redeem of the route, so the merge pays pUSD like the redeem would)."""
+        condition = HexBytes(condition_id)
+        if route == RedemptionRoute.COLLATERAL_ADAPTER:
+            contract = self.collateral_adapter
+            pusd = self.contracts.pusd
+            args: list[Any] = [pusd, ZERO_BYTES32, condition, list(index_sets), amount]
+        elif route == RedemptionRoute.NEG_RISK_ADAPTER:
+            contract, args = self.neg_risk_adapter, [condition, amount]
+        elif route == RedemptionRoute.CTF_LEGACY:
+            contract = self.ctf
+            collateral_address = Web3.to_checksum_address(collateral)
+            args = [collateral_address, ZERO_BYTES32, condition, list(index_sets), amount]
+        else:
+            raise ValueError(f"route {route!r} cannot merge")
+        return contract.address, contract.encode_abi("mergePositions", args=args)
+
     def operator_for(self, route: str) -> str | None:
         """The contract that must be approved on the CTF before the route can pull positions."""
         if route == RedemptionRoute.COLLATERAL_ADAPTER:
@@ -272,10 +310,30 @@ class Chain:
 
 
 def signer_address() -> str:
-    """The EOA that holds the positions and signs redeems (signature type 0)."""
+    """The EOA that signs: it holds the positions itself (signature type 0) or owns the
+    wallet that does (types 1-3)."""
     if not settings.SIGNER_PRIVATE_KEY:
         raise RuntimeError("SIGNER_PRIVATE_KEY is not set: cannot redeem")
     return str(Account.from_key(settings.SIGNER_PRIVATE_KEY).address)
+
+
+WALLET_TYPES = {
+    0: WalletType.EOA,
+    1: WalletType.PROXY,
+    2: WalletType.SAFE,
+    3: WalletType.DEPOSIT_WALLET,
+}
+
+
+def holder() -> tuple[str, str]:
+    """(wallet type, address) of the wallet that holds LT's positions, from SIGNATURE_TYPE:
+    the signer itself, or the proxy / Safe / deposit wallet named by FUNDER_ADDRESS."""
+    wallet_type = WALLET_TYPES[int(settings.SIGNATURE_TYPE)]
+    if wallet_type == WalletType.EOA:
+        return wallet_type, signer_address()
+    if not settings.FUNDER_ADDRESS:
+        raise RuntimeError(f"FUNDER_ADDRESS is not set for a {wallet_type} wallet")
+    return wallet_type, Web3.to_checksum_address(settings.FUNDER_ADDRESS)
 
 
 @cache

@@ -28,8 +28,33 @@ class RedemptionRoute(models.TextChoices):
     COLLATERAL_ADAPTER = "collateral_adapter", "Collateral adapter (standard market)"
     NEG_RISK_ADAPTER = "neg_risk_adapter", "Neg-risk adapter"
     CTF_LEGACY = "ctf_legacy", "CTF directly (legacy collateral)"
-    RELAYER = "relayer", "Relayer (Safe / proxy / deposit wallet)"
     NONE = "none", "No transaction (loss)"
+
+
+class RedemptionKind(models.TextChoices):
+    REDEEM = "redeem", "Redeem a resolved condition"
+    MERGE = "merge", "Merge YES and NO back into collateral"
+
+
+class WalletType(models.TextChoices):
+    """Who holds the positions and how a call reaches the chain (CLOB signature types)."""
+
+    EOA = "eoa", "EOA (signature type 0): sends its own transactions"
+    PROXY = "proxy", "Polymarket proxy wallet (type 1): through the relayer"
+    SAFE = "safe", "Gnosis Safe (type 2): through the relayer"
+    DEPOSIT_WALLET = "deposit_wallet", "Deposit wallet (type 3): through the relayer"
+
+
+class RelayState(models.TextChoices):
+    """The relayer's transaction states (STATE_NEW ... STATE_FAILED) plus our own `signed`."""
+
+    SIGNED = "signed", "Signed, not yet accepted by the relayer"
+    NEW = "STATE_NEW", "Accepted by the relayer"
+    EXECUTED = "STATE_EXECUTED", "Sent to the chain"
+    MINED = "STATE_MINED", "Mined"
+    CONFIRMED = "STATE_CONFIRMED", "Confirmed"
+    FAILED = "STATE_FAILED", "Failed on-chain"
+    INVALID = "STATE_INVALID", "Refused as invalid"
 
 
 class RedemptionState(models.TextChoices):
@@ -110,9 +135,59 @@ class ChainTransaction(models.Model):
         return f"{self.tx_hash[:12]}… nonce {self.nonce} ({self.status})"
 
 
-class Redemption(models.Model):
-    """Claiming (or writing off) one wallet's positions in one resolved condition."""
+class RelayedTransaction(models.Model):
+    """One wallet call signed by the EOA and carried to the chain by Polymarket's relayer.
 
+    The exact request body is stored before it is posted: after a crash the same bytes are
+    posted again (the wallet's own nonce makes a second execution impossible), never a new
+    signature for a nonce that may already be on its way.
+    """
+
+    wallet_type = models.CharField(max_length=16, choices=WalletType.choices)
+    signer_address = models.CharField(max_length=42)
+    wallet_address = models.CharField(max_length=42)
+    nonce = WeiField()
+    purpose = models.CharField(max_length=32, blank=True)
+    to_address = models.CharField(max_length=42, help_text="The contract the wallet calls.")
+    data = models.TextField(help_text="Call data, hex.")
+    request = models.JSONField(help_text="The body posted to the relayer's /submit.")
+    transaction_id = models.CharField(max_length=80, blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    state = models.CharField(max_length=16, choices=RelayState.choices, default=RelayState.SIGNED)
+    error = models.TextField(blank=True)
+    posts = models.PositiveIntegerField(default=0, help_text="How often the body was posted.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "lt_relayed_transactions"
+        ordering = ["-created_at"]
+        constraints = [
+            # A wallet nonce is signed once, unless the relayer refused that signature for good.
+            models.UniqueConstraint(
+                fields=["wallet_address", "wallet_type", "nonce"],
+                condition=~Q(state__in=["STATE_FAILED", "STATE_INVALID"]),
+                name="lt_relayed_tx_nonce_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=RelayState.values), name="lt_relayed_tx_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wallet_type} {self.wallet_address[:10]}… nonce {self.nonce} ({self.state})"
+
+
+class Redemption(models.Model):
+    """Claiming collateral back from one wallet's positions in one condition: redeeming (or
+    writing off) a resolved condition, or merging YES and NO held together before it."""
+
+    kind = models.CharField(
+        max_length=8, choices=RedemptionKind.choices, default=RedemptionKind.REDEEM
+    )
+    wallet_type = models.CharField(
+        max_length=16, choices=WalletType.choices, default=WalletType.EOA
+    )
     condition_id = models.CharField(max_length=66)
     market = models.ForeignKey(
         "execution.Market",
@@ -152,6 +227,14 @@ class Redemption(models.Model):
         on_delete=models.PROTECT,
         related_name="redemptions",
     )
+    relayed = models.ForeignKey(
+        RelayedTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemptions",
+        help_text="The relayer call carrying it (Safe, proxy and deposit wallets).",
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -165,8 +248,16 @@ class Redemption(models.Model):
         db_table = "lt_redemptions"
         ordering = ["-created_at"]
         constraints = [
+            # One redemption per wallet and resolved condition; at most one merge in flight.
             models.UniqueConstraint(
-                fields=["wallet_address", "condition_id"], name="lt_redemptions_wallet_condition"
+                fields=["wallet_address", "condition_id"],
+                condition=Q(kind="redeem"),
+                name="lt_redemptions_wallet_condition",
+            ),
+            models.UniqueConstraint(
+                fields=["wallet_address", "condition_id"],
+                condition=Q(kind="merge", state__in=["pending", "submitted"]),
+                name="lt_redemptions_one_open_merge",
             ),
             models.CheckConstraint(
                 condition=(Q(expected_payout__isnull=True) | Q(expected_payout__gte=0))

@@ -15,6 +15,10 @@ class RedemptionCode(models.TextChoices):
     MAX_ATTEMPTS = "MAX_ATTEMPTS", "Gave up after the maximum number of attempts"
     UNKNOWN_COLLATERAL = "UNKNOWN_COLLATERAL", "Token ids match no known collateral"
     MANUAL = "MANUAL", "Marked by an operator"
+    MERGED = "MERGED", "YES and NO merged back into collateral"
+    RESOLVED_FIRST = "RESOLVED_FIRST", "Resolved before the merge was sent: redeemed instead"
+    BALANCE_SHORT = "BALANCE_SHORT", "The wallet holds fewer shares on-chain than the ledger"
+    RELAYER_REFUSED = "RELAYER_REFUSED", "The relayer refused or failed the wallet call"
 
 
 class RedemptionAlert(models.TextChoices):
@@ -23,3 +27,4 @@ class RedemptionAlert(models.TextChoices):
     PAID_NOTHING = "REDEMPTION_PAID_NOTHING", "A redeem paid nothing"
     PAYOUT_MISMATCH = "REDEMPTION_PAYOUT_MISMATCH", "A redeem paid other than expected"
     RESOLUTION_MISMATCH = "RESOLUTION_MISMATCH", "The venue's winner differs from the chain's"
+    BALANCE_SHORT = "REDEMPTION_BALANCE_SHORT", "The chain holds fewer shares than the ledger"

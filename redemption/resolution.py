@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,8 +23,14 @@ from ltproject.money import ZERO, quantize_price, quantize_pusd
 from monitoring.models import Alert
 from monitoring.services import alert_create
 
-from .chain import Chain, get_chain, signer_address
-from .models import Redemption, RedemptionAllocation, RedemptionRoute, RedemptionState
+from .chain import Chain, get_chain, holder
+from .models import (
+    Redemption,
+    RedemptionAllocation,
+    RedemptionKind,
+    RedemptionRoute,
+    RedemptionState,
+)
 from .reasons import RedemptionAlert, RedemptionCode
 from .selectors import markets_awaiting_resolution
 
@@ -86,8 +91,6 @@ def route_for(*, chain: Chain, market: Market, token_ids: list[int]) -> Route:
     the CTF with another collateral is redeemed on the CTF with exactly that collateral:
     redeeming with any other token "succeeds" and pays nothing.
     """
-    if settings.SIGNATURE_TYPE != 0:
-        return Route(RedemptionRoute.RELAYER, chain.contracts.pusd)
     if market.neg_risk:
         return Route(RedemptionRoute.NEG_RISK_ADAPTER, chain.contracts.neg_risk_payout_token)
     contracts = chain.contracts
@@ -206,10 +209,12 @@ def _redemption_open(
     now: object,
 ) -> Redemption:
     wins = any(ratio > 0 for _, ratio, _ in live)
+    wallet_type, wallet = holder()
     redemption, _ = Redemption.objects.get_or_create(
-        wallet_address=_wallet(route),
+        wallet_address=wallet,
         condition_id=market.condition_id,
-        defaults={"market": market, "route": RedemptionRoute.NONE},
+        kind=RedemptionKind.REDEEM,
+        defaults={"market": market, "route": RedemptionRoute.NONE, "wallet_type": wallet_type},
     )
     redemption.market = market
     redemption.resolved_at = now  # type: ignore[assignment]
@@ -248,9 +253,3 @@ def _redemption_open(
             },
         )
     return redemption
-
-
-def _wallet(route: Route) -> str:
-    if route.route == RedemptionRoute.RELAYER:
-        return str(settings.FUNDER_ADDRESS)
-    return signer_address()

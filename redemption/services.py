@@ -1,6 +1,11 @@
-"""The redemption job: claim one redemption, check the chain, send one redeem, follow it to
-its confirmed payout. Every step is recorded before the next I/O, so a crash or a second
-worker resumes from the row, never sends a second redeem (see DESIGN.md §5 invariant 5).
+"""The redemption job: claim one redemption, check the chain, send one redeem (or merge),
+follow it to its confirmed payout. Every step is recorded before the next I/O, so a crash or
+a second worker resumes from the row, never sends a second redeem (DESIGN.md §5 invariant 5).
+
+An EOA sends its own transactions (transactions.py: nonce allocator, raw bytes stored before
+broadcast, fee-bump replacement). A Safe, proxy or deposit wallet is driven through the
+relayer (relaying.py: the signed wallet call stored before it is posted; the wallet nonce
+makes a second execution impossible).
 
 States: pending → submitted → confirmed | failed | not_needed.
 """
@@ -10,25 +15,47 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from execution.models import Position, PositionStatus
-from ltproject.money import PUSD_PLACES, ZERO, quantize_pusd
+from execution.positions import position_apply_fill
+from ltproject.domain import Side
+from ltproject.money import PUSD_PLACES, ZERO, quantize_price, quantize_pusd
 from monitoring.models import Alert
 from monitoring.services import alert_create
 
 from .chain import TRANSIENT_ERRORS, Chain, Receipt, get_chain
-from .models import ChainTransaction, Redemption, RedemptionState, TransactionStatus
+from .models import (
+    ChainTransaction,
+    Redemption,
+    RedemptionAllocation,
+    RedemptionKind,
+    RedemptionRoute,
+    RedemptionState,
+    RelayedTransaction,
+    TransactionStatus,
+    WalletType,
+)
 from .reasons import RedemptionAlert, RedemptionCode
+from .relayer import RelayerUnavailable
+from .relaying import (
+    RelayedCallFailed,
+    relayed_confirmed,
+    relayed_open_for,
+    relayed_sign,
+    relayed_sign_standalone,
+    relayed_wait,
+)
 from .resolution import position_settle
-from .selectors import EOA_ROUTES, alert_exists, redemptions_overdue
+from .selectors import alert_exists, redemptions_overdue
 from .transactions import (
     UNMINED,
     fees_current,
@@ -52,6 +79,8 @@ NOT_RESOLVED_RETRY = timedelta(minutes=5)
 RECEIPT_POLL_SECONDS = 0.05
 REBROADCASTS_PER_PASS = 2
 BASE_UNIT = Decimal(1).scaleb(-PUSD_PLACES)
+# RPC or relayer trouble: the same step again soon, without counting an attempt.
+RETRY_SOON: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, RelayerUnavailable)
 
 
 class ClaimLostError(Exception):
@@ -71,9 +100,8 @@ def redemption_claim(*, exclude: set[int] | None = None) -> Redemption | None:
     with transaction.atomic():
         redemption = (
             Redemption.objects.select_for_update(skip_locked=True)
-            .filter(
-                state__in=(RedemptionState.PENDING, RedemptionState.SUBMITTED), route__in=EOA_ROUTES
-            )
+            .filter(state__in=(RedemptionState.PENDING, RedemptionState.SUBMITTED))
+            .exclude(route=RedemptionRoute.NONE)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
             .exclude(pk__in=exclude or ())
@@ -127,7 +155,7 @@ def process_one_redemption(
             _follow(redemption, chain)
     except ClaimLostError:
         log.info("redemption %s: claim lost", redemption.pk)
-    except TRANSIENT_ERRORS as exc:
+    except RETRY_SOON as exc:
         _release_quietly(redemption, after=TRANSIENT_RETRY, error=f"RPC: {exc}")
     except Exception as exc:
         log.exception("redemption %s failed", redemption.pk)
@@ -202,29 +230,48 @@ def _plan(redemption: Redemption, chain: Chain) -> Plan | None:
     return Plan(balances, expected)
 
 
+@dataclass(frozen=True)
+class Call:
+    """The one transaction a redemption sends: where, what, and what it should pay."""
+
+    to: str
+    data: str
+    amounts: list[int]  # base units per outcome the call moves
+    expected: int  # pUSD base units it should pay
+
+
 def _start(redemption: Redemption, chain: Chain) -> None:
-    plan = _plan(redemption, chain)
-    if plan is None:
-        _release(redemption, after=NOT_RESOLVED_RETRY, error="not resolved on-chain yet")
+    if redemption.kind == RedemptionKind.MERGE:
+        call = _merge_call(redemption, chain)
+    else:
+        call = _redeem_call(redemption, chain)
+    if call is None or not _approved(redemption, chain):
         return
-    if sum(plan.balances) == 0:
-        _finish_without_payout(redemption, code=RedemptionCode.ALREADY_REDEEMED)
+    submitted = {
+        "state": RedemptionState.SUBMITTED,
+        "amounts": [str(to_pusd(b)) for b in call.amounts],
+        "expected_payout": to_pusd(call.expected),
+    }
+    if redemption.wallet_type != WalletType.EOA:
+        try:
+            with transaction.atomic():
+                relayed = relayed_sign(
+                    chain=chain,
+                    wallet_type=redemption.wallet_type,
+                    wallet=redemption.wallet_address,
+                    to=call.to,
+                    data=call.data,
+                    purpose=str(redemption.kind),
+                )
+                _update_claimed(redemption, relayed=relayed, **submitted)
+        except IntegrityError:
+            # Another call of this wallet holds the nonce the relayer handed out: after it.
+            _release(redemption, after=FOLLOW_UP, error="the wallet's next nonce is in flight")
+            return
+        _follow(redemption, chain)
         return
-    if plan.expected == 0:
-        # The wallet holds only losing tokens (the books said otherwise): nothing will be paid.
-        _finish_without_payout(redemption, code=RedemptionCode.LOSS, payout=ZERO)
-        return
-    if not _approved(redemption, chain):
-        return
-    to, data = chain.redeem_call(
-        route=redemption.route,
-        condition_id=redemption.condition_id,
-        collateral=redemption.collateral_token,
-        index_sets=redemption.index_sets,
-        amounts=plan.balances,
-    )
     sender = redemption.wallet_address
-    gas = chain.estimate_gas(sender=sender, to=to, data=data)
+    gas = chain.estimate_gas(sender=sender, to=call.to, data=call.data)
     fees = fees_current(chain=chain)
     chain_next = chain.transaction_count(sender)
     transactions_fill_gap(chain=chain, sender=sender, node_next=chain_next)
@@ -233,20 +280,61 @@ def _start(redemption: Redemption, chain: Chain) -> None:
             chain=chain,
             sender=sender,
             chain_next=chain_next,
-            to=to,
-            data=data,
+            to=call.to,
+            data=call.data,
             gas=gas,
             fees=fees,
-            purpose="redeem",
+            purpose=str(redemption.kind),
         )
-        _update_claimed(
-            redemption,
-            state=RedemptionState.SUBMITTED,
-            transaction=tx,
-            amounts=[str(to_pusd(b)) for b in plan.balances],
-            expected_payout=to_pusd(plan.expected),
-        )
+        _update_claimed(redemption, transaction=tx, **submitted)
     _follow(redemption, chain)
+
+
+def _redeem_call(redemption: Redemption, chain: Chain) -> Call | None:
+    """The redeem to send, or None when none is (not resolved yet, nothing held, a loss)."""
+    plan = _plan(redemption, chain)
+    if plan is None:
+        _release(redemption, after=NOT_RESOLVED_RETRY, error="not resolved on-chain yet")
+        return None
+    if sum(plan.balances) == 0:
+        _finish_without_payout(redemption, code=RedemptionCode.ALREADY_REDEEMED)
+        return None
+    if plan.expected == 0:
+        # The wallet holds only losing tokens (the books said otherwise): nothing will be paid.
+        _finish_without_payout(redemption, code=RedemptionCode.LOSS, payout=ZERO)
+        return None
+    to, data = chain.redeem_call(
+        route=redemption.route,
+        condition_id=redemption.condition_id,
+        collateral=redemption.collateral_token,
+        index_sets=redemption.index_sets,
+        amounts=plan.balances,
+    )
+    return Call(to, data, plan.balances, plan.expected)
+
+
+def _merge_call(redemption: Redemption, chain: Chain) -> Call | None:
+    """The merge to send: `amount` of every outcome back into as much pUSD. None when the
+    condition resolved meanwhile (its redemption pays instead) or the chain holds too little."""
+    if chain.payout_denominator(redemption.condition_id) > 0:
+        _finish_without_payout(redemption, code=RedemptionCode.RESOLVED_FIRST, book=False)
+        return None
+    amount = int(Decimal(redemption.amounts[0]).scaleb(PUSD_PLACES))
+    token_ids = [int(t) for t in redemption.token_ids]
+    balances = chain.position_balances(redemption.wallet_address, token_ids)
+    if min(balances) < amount:
+        redemption.last_error = f"merge of {to_pusd(amount)} but the wallet holds {balances}"
+        _finish_without_payout(redemption, code=RedemptionCode.BALANCE_SHORT, book=False)
+        _alert(redemption, RedemptionAlert.BALANCE_SHORT, "holds less than the ledger")
+        return None
+    to, data = chain.merge_call(
+        route=redemption.route,
+        condition_id=redemption.condition_id,
+        collateral=redemption.collateral_token,
+        index_sets=redemption.index_sets,
+        amount=amount,
+    )
+    return Call(to, data, [amount] * len(token_ids), amount)
 
 
 def _approved(redemption: Redemption, chain: Chain) -> bool:
@@ -256,6 +344,8 @@ def _approved(redemption: Redemption, chain: Chain) -> bool:
     if operator is None or chain.is_approved_for_all(wallet, operator):
         return True
     purpose = f"approve:{operator}"[:32]
+    if redemption.wallet_type != WalletType.EOA:
+        return _approved_relayed(redemption, chain, operator=operator, purpose=purpose)
     tx = ChainTransaction.objects.filter(
         from_address=wallet, purpose=purpose, status__in=UNMINED, replaced_by__isnull=True
     ).first()
@@ -290,6 +380,35 @@ def _approved(redemption: Redemption, chain: Chain) -> bool:
     return True
 
 
+def _approved_relayed(redemption: Redemption, chain: Chain, *, operator: str, purpose: str) -> bool:
+    """The same approval as a wallet call through the relayer (one in flight per wallet)."""
+    wallet = redemption.wallet_address
+    relayed = relayed_open_for(wallet=wallet, purpose=purpose)
+    if relayed is None:
+        to, data = chain.approval_call(operator)
+        try:
+            relayed = relayed_sign_standalone(
+                chain=chain,
+                wallet_type=redemption.wallet_type,
+                wallet=wallet,
+                to=to,
+                data=data,
+                purpose=purpose,
+            )
+        except IntegrityError:
+            _release(redemption, after=FOLLOW_UP, error="the wallet's next nonce is in flight")
+            return False
+    try:
+        receipt = relayed_wait(relayed, chain=chain, timeout=settings.REDEMPTION_RECEIPT_TIMEOUT)
+    except RelayedCallFailed as exc:
+        raise RuntimeError(f"the CTF approval failed: {exc}") from exc
+    if receipt is None:
+        _release(redemption, after=FOLLOW_UP, error="waiting for the CTF approval (relayer)")
+        return False
+    relayed_confirmed(relayed)
+    return True
+
+
 # --- submitted: follow the transaction -----------------------------------------------------
 
 
@@ -318,6 +437,9 @@ def _wait_receipt(
 
 
 def _follow(redemption: Redemption, chain: Chain) -> None:
+    if redemption.relayed_id is not None:
+        _follow_relayed(redemption, chain)
+        return
     assert redemption.transaction_id is not None
     family = transaction_family(ChainTransaction.objects.get(pk=redemption.transaction_id))
     newest = family[0]
@@ -345,7 +467,34 @@ def _follow(redemption: Redemption, chain: Chain) -> None:
     if receipt.status != 1:
         _reverted(redemption, mined)
         return
-    _book(redemption, mined, receipt, chain)
+    _book(
+        redemption,
+        receipt,
+        chain,
+        confirm=lambda: transaction_mark_confirmed(mined),
+    )
+
+
+def _follow_relayed(redemption: Redemption, chain: Chain) -> None:
+    assert redemption.relayed_id is not None
+    relayed = RelayedTransaction.objects.get(pk=redemption.relayed_id)
+    try:
+        receipt = relayed_wait(relayed, chain=chain, timeout=settings.REDEMPTION_RECEIPT_TIMEOUT)
+    except RelayedCallFailed as exc:
+        # Refused or failed for good (nothing paid): a new attempt signs the next nonce.
+        _update_claimed(
+            redemption, state=RedemptionState.PENDING, outcome_code=RedemptionCode.RELAYER_REFUSED
+        )
+        _fail_attempt(redemption, error=str(exc))
+        return
+    if receipt is None:
+        _release(redemption, after=FOLLOW_UP, error="waiting for the relayer")
+        return
+    depth = chain.block_number() - receipt.block_number + 1
+    if depth < settings.REDEMPTION_CONFIRMATIONS:
+        _release(redemption, after=FOLLOW_UP)
+        return
+    _book(redemption, receipt, chain, confirm=lambda: relayed_confirmed(relayed))
 
 
 def _maybe_replace(redemption: Redemption, newest: ChainTransaction, chain: Chain) -> None:
@@ -374,15 +523,18 @@ def _reverted(redemption: Redemption, tx: ChainTransaction) -> None:
 # --- booking -------------------------------------------------------------------------------
 
 
-def _book(redemption: Redemption, tx: ChainTransaction, receipt: Receipt, chain: Chain) -> None:
+def _book(
+    redemption: Redemption, receipt: Receipt, chain: Chain, *, confirm: Callable[[], None]
+) -> None:
     """Check the collateral that arrived against the expected payout, then book it."""
     wallet, token = redemption.wallet_address, redemption.collateral_token
     received = receipt.transferred(token=token, to=wallet)
     before = chain.erc20_balance(token, wallet, receipt.block_number - 1)
     after = chain.erc20_balance(token, wallet, receipt.block_number)
     expected = redemption.expected_payout or ZERO
+    tx_hash = receipt.tx_hash
     with transaction.atomic():
-        transaction_mark_confirmed(tx)
+        confirm()
         fields: dict[str, object] = {
             "lease_until": None,
             "collateral_before": to_pusd(before),
@@ -393,20 +545,23 @@ def _book(redemption: Redemption, tx: ChainTransaction, receipt: Receipt, chain:
         if received == 0 and expected > 0:
             # The trap: a redeem against the wrong collateral succeeds and pays nothing.
             fields |= {"state": RedemptionState.FAILED, "outcome_code": RedemptionCode.PAID_NOTHING}
-            fields["last_error"] = f"{tx.tx_hash} succeeded but paid 0 (expected {expected})"
+            fields["last_error"] = f"{tx_hash} succeeded but paid 0 (expected {expected})"
             _update_claimed(redemption, **fields)
             _alert(redemption, RedemptionAlert.PAID_NOTHING, "paid nothing", critical=True)
             return
-        code = (
-            RedemptionCode.PAID if to_pusd(received) == expected else RedemptionCode.PAYOUT_MISMATCH
-        )
+        merge = redemption.kind == RedemptionKind.MERGE
+        paid_code = RedemptionCode.MERGED if merge else RedemptionCode.PAID
+        code = paid_code if to_pusd(received) == expected else RedemptionCode.PAYOUT_MISMATCH
         fields |= {"state": RedemptionState.CONFIRMED, "outcome_code": code, "last_error": ""}
         if after - before != received:
             fields["last_error"] = (
                 f"balance moved {after - before} in the block, {received} from the redeem"
             )
         _update_claimed(redemption, **fields)
-        _allocate(redemption, payout=to_pusd(received))
+        if redemption.kind == RedemptionKind.MERGE:
+            _allocate_merge(redemption)
+        else:
+            _allocate(redemption, payout=to_pusd(received))
         if code == RedemptionCode.PAYOUT_MISMATCH:
             _alert(
                 redemption,
@@ -444,6 +599,41 @@ def _allocate(redemption: Redemption, *, payout: Decimal | None) -> None:
         position_settle(position, payout=share, status=PositionStatus.REDEEMED)
 
 
+def _allocate_merge(redemption: Redemption) -> None:
+    """Each strategy's merged YES and NO legs are sold back at prices summing to 1, split by
+    the legs' average cost, so the merge realises exactly (1 − cost of the pair) per share."""
+    allocations = list(
+        redemption.allocations.select_for_update(of=("self",)).order_by("strategy_id", "pk")
+    )
+    by_strategy: dict[int, list[RedemptionAllocation]] = {}
+    for allocation in allocations:
+        by_strategy.setdefault(allocation.strategy_id, []).append(allocation)
+    for legs in by_strategy.values():
+        positions = [Position.objects.select_for_update().get(pk=a.position_id) for a in legs]
+        for allocation, position, price in zip(
+            legs, positions, _merge_prices(positions), strict=True
+        ):
+            if position.status != PositionStatus.OPEN or position.size <= 0:
+                log.warning("merge %s: position %s no longer open", redemption.pk, position.pk)
+                continue
+            sold = min(allocation.shares, position.size)
+            position_apply_fill(position, side=Side.SELL, size=sold, price=price)
+            allocation.payout = quantize_pusd(sold * price)
+            allocation.save(update_fields=["payout"])
+
+
+def _merge_prices(positions: list[Position]) -> list[Decimal]:
+    costs = [p.avg_cost for p in positions]
+    total = sum(costs, ZERO)
+    if total <= 0:
+        even = quantize_price(Decimal(1) / len(positions))
+        prices = [even] * len(positions)
+    else:
+        prices = [quantize_price(c / total) for c in costs]
+    prices[-1] = Decimal(1) - sum(prices[:-1], ZERO)  # exactly 1 per merged share in all
+    return prices
+
+
 def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     """Pro-rata shares rounded down to the base unit; the remainder goes to the largest weight."""
     total = sum(weights, ZERO)
@@ -457,8 +647,10 @@ def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
 
 
 def _finish_without_payout(
-    redemption: Redemption, *, code: str, payout: Decimal | None = None
+    redemption: Redemption, *, code: str, payout: Decimal | None = None, book: bool = True
 ) -> None:
+    """Close without a transaction; `book` settles the positions at their resolution value
+    (a merge that is not needed leaves them as they are)."""
     with transaction.atomic():
         _update_claimed(
             redemption,
@@ -466,8 +658,10 @@ def _finish_without_payout(
             outcome_code=code,
             lease_until=None,
             confirmed_at=timezone.now(),
+            last_error=redemption.last_error,
         )
-        _allocate(redemption, payout=payout)
+        if book:
+            _allocate(redemption, payout=payout)
 
 
 def redemption_preview(*, redemption: Redemption, chain: Chain) -> dict[str, object]:
@@ -480,6 +674,8 @@ def redemption_preview(*, redemption: Redemption, chain: Chain) -> dict[str, obj
     }
     if redemption.state == RedemptionState.SUBMITTED:
         return preview | {"would": "follow transaction", "tx_hash": _tx_hash(redemption)}
+    if redemption.kind == RedemptionKind.MERGE:
+        return preview | {"would": "send merge", "expected_payout": str(redemption.amounts[0])}
     plan = _plan(redemption, chain)
     if plan is None:
         return preview | {"would": "wait: not resolved on-chain"}
@@ -491,6 +687,8 @@ def redemption_preview(*, redemption: Redemption, chain: Chain) -> dict[str, obj
 
 
 def _tx_hash(redemption: Redemption) -> str:
+    if redemption.relayed is not None:
+        return redemption.relayed.tx_hash or f"relayer:{redemption.relayed.transaction_id}"
     tx = redemption.transaction
     return tx.tx_hash if tx else ""
 

@@ -6,6 +6,7 @@ locks the market row, and each redemption is claimed with SKIP LOCKED plus a lea
 
 from __future__ import annotations
 
+from .merging import merges_plan
 from .resolution import resolutions_detect
 from .services import redemptions_alert_overdue, redemptions_process
 from .sources import resolutions_detect_from_venue
@@ -29,3 +30,9 @@ def process_redemptions() -> dict[str, int]:
         "processed": processed,
         "overdue_alerts": redemptions_alert_overdue(),
     }
+
+
+def plan_merges() -> dict[str, int]:
+    """Every 5 minutes: open merges for YES and NO held together (sent by the next pass of
+    process_redemptions)."""
+    return {"opened": merges_plan()}

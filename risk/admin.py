@@ -78,7 +78,17 @@ class RiskRulesAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Exits", {"fields": ("stop_loss_pct", "take_profit_pct", "trailing_stop_pct")}),
+        (
+            "Exits",
+            {
+                "fields": (
+                    "stop_loss_pct",
+                    "take_profit_pct",
+                    "trailing_stop_pct",
+                    "merge_positions",
+                )
+            },
+        ),
         (
             "Circuit breakers",
             {

@@ -186,6 +186,12 @@ class RiskRules(models.Model):
         blank=True,
         help_text="Exit this % below the highest mark since entry.",
     )
+    # Holding YES and NO of one market locks in $1 per pair at resolution anyway; merging
+    # them back into pUSD on-chain frees that capital now.
+    merge_positions = models.BooleanField(
+        default=True,
+        help_text="Merge YES and NO held together in one market back into pUSD.",
+    )
     # Circuit breakers.
     breaker_max_slippage_bps = models.PositiveIntegerField(null=True, blank=True)
     breaker_max_spread = PriceField(

@@ -36,6 +36,7 @@ _FLAT_KEYS = (
     "stop_loss_pct",
     "take_profit_pct",
     "trailing_stop_pct",
+    "merge_positions",
 )
 
 # JSON key -> (nested key -> model field)

@@ -16,6 +16,7 @@ from sandbox.auth import ApiKey, AuthError, verify_l1, verify_l2, verify_order
 from sandbox.control import ControlRoutes
 from sandbox.engine import Order, OrderRejected, Trade
 from sandbox.intake import check_order, order_from, parse_post
+from sandbox.relayer import RelayerRoutes
 from sandbox.scenario import Market
 from sandbox.units import decode_cursor, encode_cursor
 from sandbox.venue import Venue
@@ -76,6 +77,7 @@ class SandboxAPI:
             ("GET", "/balance-allowance/update"): self._l2(self.balance_allowance),
             ("POST", "/v1/heartbeats"): self._l2(self.heartbeat),
             **ControlRoutes(venue).routes(),
+            **RelayerRoutes(venue).routes(),
         }
         self.prefixed: list[tuple[str, str, Handler]] = [
             ("GET", "/markets/", lambda r: v.clob_market(self._condition(r, "/markets/"))),

@@ -11,7 +11,8 @@ cleared). Kinds:
 - `delayed`: accept orders with status `delayed`; they match at the next clock step;
 - `trade_failed`: the next `count` trades settle as FAILED instead of CONFIRMED;
 - `heartbeat_loss`: heartbeats are answered but not recorded, so orders get cancelled;
-- `cancel_only`: new orders get 503 "Trading is currently cancel-only ...".
+- `cancel_only`: new orders get 503 "Trading is currently cancel-only ...";
+- `relayer_lost_answer`: the relayer executes a submitted wallet call, then answers 502.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ KINDS = frozenset(
         "trade_failed",
         "heartbeat_loss",
         "cancel_only",
+        "relayer_lost_answer",
     }
 )
 

@@ -25,6 +25,8 @@ DESIGN_KEYS = {
     "max_order_notional", "sizing", "stop_loss_pct", "take_profit_pct", "trailing_stop_pct",
     "breakers", "order",
 }  # fmt: skip
+# Keys LT adds beyond the design's list (documented in the README).
+EXTRA_KEYS = {"merge_positions"}
 
 
 def _export(slug: str) -> dict:
@@ -47,7 +49,8 @@ def _snapshot(rules: RiskRules) -> dict:
 def test_export_has_exactly_the_design_keys_with_decimal_strings() -> None:
     strategy = StrategyFactory()
     data = _export(strategy.slug)
-    assert set(data) == DESIGN_KEYS
+    assert set(data) == DESIGN_KEYS | EXTRA_KEYS
+    assert data["merge_positions"] is True
     assert set(data["sizing"]) == {
         "mode", "notional", "percent", "multiplier", "target_vol", "lookback_minutes"
     }  # fmt: skip
@@ -152,3 +155,14 @@ def test_take_profit_may_exceed_one_hundred_percent(tmp_path: Path) -> None:
     assert strategy.risk_rules.take_profit_pct == Decimal("150")
     with pytest.raises(CommandError, match="take_profit_pct"):
         _import(strategy.slug, {"take_profit_pct": "0"}, tmp_path)
+
+
+def test_merge_positions_imports_as_a_boolean_and_refuses_anything_else(tmp_path: Path) -> None:
+    strategy = StrategyFactory()
+    _import(strategy.slug, {"merge_positions": False}, tmp_path)
+    strategy.risk_rules.refresh_from_db()
+    assert strategy.risk_rules.merge_positions is False
+    with pytest.raises(CommandError, match="merge_positions"):
+        _import(strategy.slug, {"merge_positions": "sometimes"}, tmp_path)
+    strategy.risk_rules.refresh_from_db()
+    assert strategy.risk_rules.merge_positions is False

@@ -17,6 +17,14 @@ Python API (used by `lt_sandbox`, the sandbox venue and the tests):
     SandboxChain.connect(rpc_url, addresses)         # attach to an earlier deployment
     chain.settings_env()                             # CHAIN_RPC_URL, CHAIN_ID, CHAIN_CONTRACTS
 
+Smart wallets (Safe, proxy, deposit wallet; their factories are deployed with the chain):
+
+    wallets = SandboxWallets(chain)
+    wallets.create(kind, owner)                      # kind "safe" | "proxy" | "deposit_wallet"
+    wallets.address_for(kind, owner), wallets.is_deployed(address)
+    wallets.nonce(kind, owner_or_wallet)             # the nonce the next signed call carries
+    wallets.execute(submit_body, relayer_key=key)    # the relayer's tx; WalletCallReverted
+
 Amounts are integer base units (6 decimals for pUSD and for outcome shares). The deployer
 (anvil account 0, unlocked) is the faucet and the oracle of standard markets; the neg-risk
 adapter is the oracle of neg-risk markets, as on Polygon.
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 from .anvil import ANVIL_KEYS, Anvil, AnvilError, anvil_binary, free_port
 from .deploy import SandboxChain, SandboxMarket
+from .wallets import SandboxWallets, WalletCallReverted
 
 
 def start(*, port: int | None = None, chain_id: int = 137) -> tuple[Anvil, SandboxChain]:
@@ -45,6 +54,8 @@ __all__ = [
     "AnvilError",
     "SandboxChain",
     "SandboxMarket",
+    "SandboxWallets",
+    "WalletCallReverted",
     "anvil_binary",
     "free_port",
     "start",

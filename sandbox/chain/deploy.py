@@ -82,6 +82,10 @@ class SandboxChain:
             "neg_risk_wrapped_collateral": nra.functions.wcol().call(),
         }
         chain = cls(w3, addresses, deployer_key=deployer_key, rpc_url=rpc_url)
+        # Imported here: wallets.py builds on this module (SandboxChain, _deploy).
+        from .wallets import SandboxWallets
+
+        chain.addresses.update(SandboxWallets.deploy(chain))
         # The faucet approves once, so minting outcome tokens later is mint + split + transfer.
         unlimited = 2**256 - 1
         chain._transact(chain.legacy.functions.approve(chain.pusd.address, unlimited))

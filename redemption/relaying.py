@@ -1,0 +1,227 @@
+"""Wallet calls through the relayer, recorded before they are posted.
+
+One call = one `RelayedTransaction`: signed for the wallet's next nonce, stored with the exact
+body, then posted; its state follows the relayer's until the chain has it. After a crash
+the stored body is found by the relayer's own listing or posted again — the wallet nonce in
+the signature makes a second execution impossible, so at most one call per row reaches the
+chain, and a new signature is made only after the relayer declared the old one dead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from web3.exceptions import ContractLogicError
+
+from . import wallet_calls
+from .chain import TRANSIENT_ERRORS, Chain, Receipt, signer_address
+from .models import RelayedTransaction, RelayState, WalletType
+from .relayer import (
+    FINAL_FAILURES,
+    ON_CHAIN_STATES,
+    RelayedState,
+    RelayerClient,
+    RelayerError,
+    get_relayer,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.1
+PROXY_GAS_OVERHEAD = 150_000  # the hub and the factory around the wallet's own call
+PROXY_GAS_DEFAULT = 10_000_000  # when the inner call cannot be estimated (as the clients do)
+ESTIMATE_ERRORS: tuple[type[BaseException], ...] = (
+    *TRANSIENT_ERRORS,
+    ContractLogicError,
+    ValueError,
+)
+NONCE_TYPES: dict[str, str] = {WalletType.SAFE: "SAFE", WalletType.DEPOSIT_WALLET: "WALLET"}
+OPEN_STATES = (RelayState.SIGNED, RelayState.NEW, RelayState.EXECUTED, RelayState.MINED)
+
+
+class RelayedCallFailed(Exception):
+    """The relayer refused the call or it failed on-chain: a new attempt needs a new nonce."""
+
+
+def relayed_sign(
+    *,
+    chain: Chain,
+    wallet_type: str,
+    wallet: str,
+    to: str,
+    data: str,
+    purpose: str,
+    relayer: RelayerClient | None = None,
+) -> RelayedTransaction:
+    """Sign the call for the wallet's next nonce and store it (not posted yet).
+
+    Runs inside the caller's transaction, so the row commits together with whatever points at
+    it. A second signature for a nonce still in flight violates lt_relayed_tx_nonce_once.
+    """
+    relayer = relayer or get_relayer()
+    key = settings.SIGNER_PRIVATE_KEY
+    signer = signer_address()
+    contracts = chain.contracts
+    if wallet_type == WalletType.SAFE:
+        nonce = relayer.nonce(signer, NONCE_TYPES[wallet_type])
+        body = wallet_calls.safe_request(
+            private_key=key, chain_id=chain.chain_id, safe=wallet, to=to, data=data, nonce=nonce
+        )
+    elif wallet_type == WalletType.PROXY:
+        relay, nonce = relayer.relay_payload(signer)
+        body = wallet_calls.proxy_request(
+            private_key=key,
+            proxy_factory=contracts.proxy_factory,
+            relay_hub=contracts.proxy_relay_hub,
+            relay=relay,
+            proxy_wallet=wallet,
+            calls=[(to, data)],
+            nonce=nonce,
+            gas_limit=_proxy_gas(chain, wallet=wallet, to=to, data=data),
+        )
+    elif wallet_type == WalletType.DEPOSIT_WALLET:
+        nonce = relayer.nonce(signer, NONCE_TYPES[wallet_type])
+        deadline = int(time.time()) + settings.RELAYER_BATCH_DEADLINE_SECONDS
+        body = wallet_calls.deposit_wallet_request(
+            private_key=key,
+            chain_id=chain.chain_id,
+            wallet=wallet,
+            factory=contracts.deposit_wallet_factory,
+            nonce=nonce,
+            deadline=deadline,
+            calls=[(to, data)],
+        )
+    else:
+        raise ValueError(f"a {wallet_type} wallet sends its own transactions")
+    return RelayedTransaction.objects.create(
+        wallet_type=wallet_type,
+        signer_address=signer,
+        wallet_address=wallet,
+        nonce=nonce,
+        purpose=purpose[:32],
+        to_address=to,
+        data=data,
+        request=body,
+    )
+
+
+def _proxy_gas(chain: Chain, *, wallet: str, to: str, data: str) -> int:
+    try:
+        return chain.estimate_gas(sender=wallet, to=to, data=data) + PROXY_GAS_OVERHEAD
+    except ESTIMATE_ERRORS:
+        # The wallet may not exist yet (the relayer deploys it on first use) or the node
+        # cannot simulate the call from it: sign for the clients' default limit instead.
+        return PROXY_GAS_DEFAULT
+
+
+def relayed_post(relayed: RelayedTransaction, *, relayer: RelayerClient | None = None) -> None:
+    """Hand the stored body to the relayer, unless it already holds it.
+
+    Raises RelayedCallFailed when the relayer refuses the body for good.
+    """
+    relayer = relayer or get_relayer()
+    if relayed.transaction_id:
+        return
+    if relayed.posts:
+        # Posted before without a recorded answer: the relayer may hold it already.
+        found = _find(relayer, relayed)
+        if found is not None:
+            _record(relayed, found)
+            return
+    RelayedTransaction.objects.filter(pk=relayed.pk).update(posts=relayed.posts + 1)
+    relayed.posts += 1
+    try:
+        answer = relayer.submit(relayed.request)
+    except RelayerError as exc:
+        _record_failure(relayed, RelayState.INVALID, exc.message)
+        raise RelayedCallFailed(str(exc)) from exc
+    _record(relayed, answer)
+
+
+def _find(relayer: RelayerClient, relayed: RelayedTransaction) -> RelayedState | None:
+    wallet = relayed.wallet_address.lower()
+    for row in relayer.transactions():
+        if row.proxy_address.lower() == wallet and row.nonce == str(relayed.nonce):
+            return row
+    return None
+
+
+def _record(relayed: RelayedTransaction, state: RelayedState) -> None:
+    fields: dict[str, object] = {"updated_at": timezone.now()}
+    if state.transaction_id:
+        fields["transaction_id"] = state.transaction_id
+    if state.tx_hash:
+        fields["tx_hash"] = state.tx_hash
+    if state.state in RelayState.values:
+        fields["state"] = state.state
+    RelayedTransaction.objects.filter(pk=relayed.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(relayed, name, value)
+
+
+def _record_failure(relayed: RelayedTransaction, state: str, error: str) -> None:
+    RelayedTransaction.objects.filter(pk=relayed.pk).update(
+        state=state, error=error[:1000], updated_at=timezone.now()
+    )
+    relayed.state, relayed.error = state, error
+
+
+def relayed_wait(
+    relayed: RelayedTransaction,
+    *,
+    chain: Chain,
+    timeout: float,
+    relayer: RelayerClient | None = None,
+) -> Receipt | None:
+    """Post if needed, then follow the relayer until the chain has the call (its receipt) or
+    `timeout` passes (None). Raises RelayedCallFailed when it failed for good."""
+    relayer = relayer or get_relayer()
+    relayed_post(relayed, relayer=relayer)
+    deadline = time.monotonic() + timeout
+    while True:
+        state = relayer.transaction(relayed.transaction_id)
+        if state is not None:
+            _record(relayed, state)
+            if state.state in FINAL_FAILURES:
+                _record_failure(relayed, state.state, f"relayer: {state.state}")
+                raise RelayedCallFailed(f"relayed call {relayed.transaction_id}: {state.state}")
+            if state.state in ON_CHAIN_STATES and state.tx_hash:
+                receipt = chain.receipt(state.tx_hash)
+                if receipt is not None:
+                    if receipt.status != 1:
+                        _record_failure(relayed, RelayState.FAILED, "reverted on-chain")
+                        raise RelayedCallFailed(f"relayed call {state.tx_hash} reverted")
+                    return receipt
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(POLL_SECONDS)
+
+
+def relayed_confirmed(relayed: RelayedTransaction) -> None:
+    RelayedTransaction.objects.filter(pk=relayed.pk).update(
+        state=RelayState.CONFIRMED, updated_at=timezone.now()
+    )
+
+
+def relayed_open_for(*, wallet: str, purpose: str) -> RelayedTransaction | None:
+    """A call of this purpose still in flight for the wallet (an approval, say)."""
+    return (
+        RelayedTransaction.objects.filter(
+            wallet_address=wallet, purpose=purpose[:32], state__in=OPEN_STATES
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def relayed_sign_standalone(
+    *, chain: Chain, wallet_type: str, wallet: str, to: str, data: str, purpose: str
+) -> RelayedTransaction:
+    return relayed_sign(
+        chain=chain, wallet_type=wallet_type, wallet=wallet, to=to, data=data, purpose=purpose
+    )
