@@ -111,7 +111,7 @@ def _exit(position: Position, book: Book) -> Order | None:
     # dust below that cannot be sold on the book (it waits for resolution instead).
     size = locked.size.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     minimum = locked.market.min_order_size if locked.market else Decimal(5)
-    if trigger is None or size < minimum or _exit_in_flight(locked):
+    if trigger is None or size < minimum or _exit_in_flight(locked) or _merging(locked):
         return None
     return Order.objects.create(
         strategy_id=locked.strategy_id,
@@ -128,6 +128,14 @@ def _exit(position: Position, book: Book) -> Order | None:
         reference_price=bid,
         risk_check_passed=True,
     )
+
+
+def _merging(position: Position) -> bool:
+    """Shares in an open on-chain merge (redemption/merging.py) are not the book's to sell:
+    the exit waits the minute or two until the merge is booked, then sells what is left."""
+    return position.redemption_allocations.filter(
+        redemption__kind="merge", redemption__state__in=("pending", "submitted")
+    ).exists()
 
 
 def _exit_in_flight(position: Position) -> bool:

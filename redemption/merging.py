@@ -57,6 +57,8 @@ def merges_plan(*, chain: Chain | None = None) -> int:
         total = sum((amount for _, amount in strategy_pairs), ZERO)
         try:
             with transaction.atomic():
+                if not _still_free(strategy_pairs):
+                    continue
                 merge = Redemption.objects.create(
                     kind=RedemptionKind.MERGE,
                     wallet_type=wallet_type,
@@ -84,6 +86,17 @@ def merges_plan(*, chain: Chain | None = None) -> int:
             continue  # a merge of this condition is already in flight
         opened += 1
     return opened
+
+
+def _still_free(strategy_pairs: list[tuple[list[Position], Decimal]]) -> bool:
+    """Under the legs' row locks (the lock the stops monitor takes before it creates an
+    exit): no exit was created since the pairs were read."""
+    legs = [p for pair, _ in strategy_pairs for p in pair]
+    list(Position.objects.select_for_update().filter(pk__in=[p.pk for p in legs]).order_by("pk"))
+    selling = _tokens_with_exits_in_flight()
+    return not any(
+        (p.strategy_id, p.token_id) in selling for legs, _ in strategy_pairs for p in legs
+    )
 
 
 def _mergeable_pairs() -> dict[int, list[tuple[list[Position], Decimal]]]:

@@ -23,6 +23,7 @@ from execution.stops import stops_cycle
 from execution.sync import fills_sync
 from execution.venue.session import get_venue
 from ltproject.domain import OrderType, Side, TradingMode
+from redemption.models import Redemption, RedemptionAllocation, RedemptionKind
 from sandbox.testing import SandboxHandle
 from tests.factories import OrderFactory, StrategyFactory
 
@@ -264,3 +265,23 @@ def test_heartbeat_is_sent_only_while_live_orders_rest(live_venue: SandboxHandle
     assert heartbeat_once() is False
     order_submit(order_id=_intent(live_venue).pk)
     assert heartbeat_once() is True
+
+
+def test_no_stop_exit_sells_shares_an_open_merge_is_moving(live_venue: SandboxHandle) -> None:
+    position = _filled_position(live_venue)
+    rules = position.strategy.risk_rules
+    rules.stop_loss_pct = D(20)
+    rules.save()
+    merge = Redemption.objects.create(
+        kind=RedemptionKind.MERGE,
+        wallet_address="0x" + "1" * 40,
+        condition_id="0x" + "2" * 64,
+        route="collateral_adapter",
+    )
+    RedemptionAllocation.objects.create(
+        redemption=merge, position=position, strategy=position.strategy, shares=position.size
+    )
+    _gap_to(live_venue, 0.10)
+    assert stops_cycle() == []  # the merge owns the shares until it is booked
+    Redemption.objects.filter(pk=merge.pk).update(state="confirmed")
+    assert [e.purpose for e in stops_cycle()] == [OrderPurpose.STOP_LOSS]
