@@ -23,6 +23,8 @@ import httpx
 from django.conf import settings
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from .chain import signer_address
+
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 
@@ -150,4 +152,6 @@ def get_relayer() -> RelayerClient:
     """The relayer from settings (one client per process and configuration)."""
     if not settings.RELAYER_URL:
         raise RuntimeError("RELAYER_URL is not set: smart-wallet redemptions need the relayer")
-    return _client(settings.RELAYER_URL, settings.RELAYER_API_KEY, settings.RELAYER_API_KEY_ADDRESS)
+    # A relayer API key belongs to an account: by default the signer's own.
+    key_address = settings.RELAYER_API_KEY_ADDRESS or signer_address()
+    return _client(settings.RELAYER_URL, settings.RELAYER_API_KEY, key_address)

@@ -3,6 +3,8 @@
 The sandbox venue starts first, with its chain (anvil + contracts); once it answers, its
 `GET /_sandbox/chain` tells where the contracts are, and every other child gets them as
 CHAIN_RPC_URL / CHAIN_ID / CHAIN_CONTRACTS, so LT's redemption jobs redeem on that chain.
+Once the web server answers, the demo feed (`lt_demo_feed`) sends the bundled FT signal stream
+to a paper and a live demo strategy; live trading uses a sandbox wallet of LT's own.
 
 Each child runs in its own session (process group) so that Ctrl-C reaches this command
 only, and this command stops every process it started, grandchildren included (the
@@ -19,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +32,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from strategies.demo import DEMO_FILE, DEMO_SIGNER_KEY, LIVE_SLUG, PAPER_SLUG
+
 STOP_GRACE_SECONDS = 10
 SANDBOX_START_SECONDS = 90  # anvil start + contract deployment + one condition per market
+WEB_START_SECONDS = 60
 
 
 class Command(BaseCommand):
@@ -45,15 +51,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not start the sandbox venue (CLOB_HOST points at a real one).",
         )
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="Do not feed the bundled FT signal stream into the demo strategies.",
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, admin_user: str, no_sandbox: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        admin_user: str,
+        no_sandbox: bool,
+        no_demo: bool,
+        **options: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         password = _reset_admin_password(admin_user)
         call_command("setup_schedules", stdout=self.stdout)
         children: list[subprocess.Popen[bytes]] = []
         venue_line = f"  venue:   {settings.CLOB_HOST}\n"
+        demo = not no_demo and not no_sandbox  # its live strategy trades the sandbox only
+        demo_line = "  demo:    off (--no-demo)\n" if no_demo else "  demo:    off (no sandbox)\n"
         env = dict(os.environ)
         try:
             if not no_sandbox:
@@ -66,29 +86,44 @@ class Command(BaseCommand):
                 child = _spawn("lt_sandbox", "--port", str(sandbox.port), *_chain_port())
                 children.append(child)
                 env |= _sandbox_chain_env(settings.CLOB_HOST, child)
+                # Safe, proxy and deposit wallets redeem through the sandbox's relayer.
+                env.setdefault("RELAYER_URL", f"{settings.CLOB_HOST}/relayer")
+                env.setdefault("RELAYER_API_KEY", "sandbox")
                 # anvil mines a block per transaction only: 32 confirmations could take hours.
                 env.setdefault("REDEMPTION_CONFIRMATIONS", "1")
                 venue_line = (
                     f"  venue:   {settings.CLOB_HOST} (sandbox)\n"
                     f"  chain:   {env['CHAIN_RPC_URL']} (sandbox)\n"
                 )
-            children += [
-                _spawn("runserver", "--noreload", f"{host}:{port}", env=env),
-                _spawn("qcluster", env=env),
-                _spawn("lt_heartbeat", env=env),
-            ]
+            if demo:
+                env |= _demo_wallet_env(env)
+            web = _spawn("runserver", "--noreload", f"{host}:{port}", env=env)
+            children += [web, _spawn("qcluster", env=env), _spawn("lt_heartbeat", env=env)]
+            base = f"http://{host}:{port}"
+            if demo:
+                _wait_for_web(base, web)
+                demo_line = (
+                    f"  demo:    {DEMO_FILE.name} -> {PAPER_SLUG} (paper), {LIVE_SLUG} (live); "
+                    "one line per decision below\n"
+                )
         except BaseException:  # Ctrl-C or a dead sandbox while starting: leave nothing behind
             _stop(children)
             raise
-        base = f"http://{host}:{port}"
         self.stdout.write(
             "\nLT is running.\n"
             f"  admin:   {base}/admin/   login {admin_user} / {password}\n"
             f"  API:     {base}/api/schema/\n"
             f"{venue_line}"
+            f"{demo_line}"
             "Press Ctrl-C to stop everything.\n"
         )
-        _wait_then_stop(children)
+        self.stdout.flush()
+        try:  # after the banner, so the feed's lines follow it
+            feed = _spawn("lt_demo_feed", "--url", base, env=env) if demo else None
+        except BaseException:
+            _stop(children)
+            raise
+        _wait_then_stop(children, feed=feed, write=self.stdout.write)
 
 
 def _reset_admin_password(username: str) -> str:
@@ -143,8 +178,37 @@ def _sandbox_chain_env(venue_url: str, sandbox: subprocess.Popen[bytes]) -> dict
     raise CommandError(f"the sandbox venue did not answer on {venue_url}")
 
 
-def _wait_then_stop(children: list[subprocess.Popen[bytes]]) -> None:
+def _demo_wallet_env(env: dict[str, str]) -> dict[str, str]:
+    """Live trading for the demo's live strategy, with a sandbox wallet of LT's own unless the
+    environment names one (strategies.demo.DEMO_SIGNER_KEY: never the faucet's account 0)."""
+    extra = {"LIVE_TRADING": "true"}
+    if not env.get("SIGNER_PRIVATE_KEY") and not env.get("SIGNER_PRIVATE_KEY_FILE"):
+        extra["SIGNER_PRIVATE_KEY"] = DEMO_SIGNER_KEY
+    return extra
+
+
+def _wait_for_web(base: str, web: subprocess.Popen[bytes]) -> None:
+    """The feed starts once the web server answers, so its first signals are not refused."""
+    deadline = time.monotonic() + WEB_START_SECONDS
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            raise CommandError(f"the web server exited with {web.returncode}")
+        try:
+            httpx.get(f"{base}/admin/login/", timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise CommandError(f"the web server did not answer on {base}")
+
+
+def _wait_then_stop(
+    children: list[subprocess.Popen[bytes]],
+    *,
+    feed: subprocess.Popen[bytes] | None = None,
+    write: Callable[[str], Any] = print,
+) -> None:
     stopping = False
+    watched = feed
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
@@ -156,9 +220,14 @@ def _wait_then_stop(children: list[subprocess.Popen[bytes]]) -> None:
         # One child dying (a port in use, a crash) stops the whole set: half a system that
         # looks alive is worse than none.
         while not stopping and all(child.poll() is None for child in children):
+            if watched is not None and watched.poll() is not None:
+                # The feed is a client of LT, not part of it: its end leaves LT running.
+                outcome = "is done" if watched.returncode == 0 else f"exited {watched.returncode}"
+                write(f"The demo feed {outcome}; LT keeps running (Ctrl-C stops it).")
+                watched = None
             time.sleep(0.2)
     finally:
-        _stop(children)
+        _stop(children + ([feed] if feed else []))
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
