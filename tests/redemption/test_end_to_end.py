@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 import time_machine
 from django.test import Client
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from execution.models import Position, PositionStatus
 from execution.sync import fills_sync
-from execution.venue.session import get_venue
+from execution.venue.session import get_venue, reset_venue
 from ltproject.domain import TradingMode
 from redemption import tasks
 from redemption.models import Redemption, RedemptionState
@@ -168,3 +169,41 @@ def test_winner_is_redeemed_well_within_an_hour_of_resolution(
     # Measured: 40 s with the venue fast path, 280 s on the 5-minute chain scan alone.
     assert latency <= (60 if gamma_up else 360) < 3600
     assert redemption.actual_payout == position.size
+
+
+def test_a_safe_wallet_trades_live_and_its_winner_is_redeemed_through_the_relayer(
+    lt: SandboxHandle,
+    sandbox_chain: SandboxChain,
+    client: Client,
+    capture: Any,
+    chain_settings: Any,
+) -> None:
+    """Signature type 2: orders spend the Safe's pUSD, fills settle into the Safe, and the
+    redeem is a Safe call through the relayer — the signer EOA never sends a transaction."""
+    answer = httpx.post(f"{lt.url}/_sandbox/wallet", json={"owner": WALLET, "type": "safe"})
+    safe = answer.json()["address"]
+    chain_settings.SIGNATURE_TYPE, chain_settings.FUNDER_ADDRESS = 2, safe
+    chain_settings.RELAYER_URL, chain_settings.RELAYER_API_KEY = f"{lt.url}/relayer", "key"
+    reset_venue()
+    lt.fund(safe, pusd=1000)
+    market = lt.market("btc-above-150k-2026")
+    eoa_nonce = sandbox_chain.w3.eth.get_transaction_count(WALLET)
+
+    position = _buy(client, capture, _live_strategy(), market.yes.token_id)
+    lt.step(1)
+    assert sandbox_chain.position_balance(safe, int(position.token_id)) == int(
+        position.size * 10**6
+    )
+    assert sandbox_chain.position_balance(WALLET, int(position.token_id)) == 0
+    before = sandbox_chain.pusd_balance(safe)
+
+    lt.resolve(market.condition_id, market.yes.token_id)
+    tasks.process_redemptions()
+
+    redemption = Redemption.objects.get(condition_id=market.condition_id)
+    assert (redemption.wallet_type, redemption.wallet_address) == ("safe", safe)
+    assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
+    assert sandbox_chain.pusd_balance(safe) - before == int(position.size * 10**6)
+    assert sandbox_chain.w3.eth.get_transaction_count(WALLET) == eoa_nonce
+    position.refresh_from_db()
+    assert position.status == PositionStatus.REDEEMED
