@@ -35,8 +35,12 @@ STRATEGIES, TOKENS = 8, 20
 N_LOADED = int(os.environ.get("LT_BENCH_INTAKE_N", "4000"))
 N_SEQUENTIAL = 300
 CONCURRENCY = int(os.environ.get("LT_BENCH_INTAKE_CONCURRENCY", "8"))
-# Sync workers measured faster than gthread here: the GIL makes threads queue anyway.
-WORKERS = int(os.environ.get("LT_BENCH_INTAKE_WORKERS", "4"))
+# Sync workers measured faster than gthread here: the GIL makes threads queue anyway. Three
+# for two cores, as a deployment of this CPU-bound app would run: one more than the cores, to
+# use the CPU while a worker waits on PostgreSQL (a commit's fsync). A fourth worker (and its
+# PostgreSQL backend) bought no throughput, only switching: 5.7-7.1 ms of CPU a signal with
+# three, 6.2-7.1 with four, in alternating runs.
+WORKERS = int(os.environ.get("LT_BENCH_INTAKE_WORKERS", "3"))
 THREADS = int(os.environ.get("LT_BENCH_INTAKE_THREADS", "1"))
 WORKER_CLASS = os.environ.get("LT_BENCH_INTAKE_WORKER_CLASS", "sync")
 
@@ -73,6 +77,8 @@ def _server_env(bench_url: str, books: str) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         "SIGNAL_THROTTLE_RATE": "100000/s",
+        # Persistent connections, as deployed: the intake prepares its statements once per
+        # connection (risk.selectors), and a connection per request would cost a handshake.
         "CONN_MAX_AGE": "600",
         "LT_BENCH_BOOKS": books,
         # The intake alone: accepted intents are not sent (signal_to_post measures that path).

@@ -104,6 +104,10 @@ def _database(url: str) -> dict[str, Any]:
 DATABASE_URL: str = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lt.sqlite3'}")
 DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The signal intake prepares its statements once per (persistent) PostgreSQL connection
+# (risk.selectors). Turn off behind a pooler in transaction mode (e.g. PgBouncer), which
+# hands each transaction a session that may not have them.
+LT_PREPARED_STATEMENTS: bool = env.bool("LT_PREPARED_STATEMENTS", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +186,7 @@ REDEMPTION_MERGE_MIN_SHARES = Decimal(env.str("REDEMPTION_MERGE_MIN_SHARES", def
 # relayer API key (polymarket.com → Settings → API Keys).
 RELAYER_URL: str = env.str("RELAYER_URL", default="")
 RELAYER_API_KEY: str = env.str("RELAYER_API_KEY", default="")
+# The account the key belongs to; empty = the signer's address.
 RELAYER_API_KEY_ADDRESS: str = env.str("RELAYER_API_KEY_ADDRESS", default="")
 # How long a deposit-wallet batch signature stays valid.
 RELAYER_BATCH_DEADLINE_SECONDS: int = env.int("RELAYER_BATCH_DEADLINE_SECONDS", default=240)

@@ -13,17 +13,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from execution.models import Order
-from ltproject.money import ZERO, quantize_pusd
+from ltproject.money import PUSD_PLACES, ZERO, quantize_pusd
 from strategies.models import Strategy
 
 from .models import BudgetPeriod, BudgetReservation, BudgetWindow, RiskRules
 from .reasons import ReasonCode
-from .selectors import row_insert
+from .selectors import row_insert, statements_run
 
 # The lock order every writer of lt_budget_windows follows.
 PERIOD_ORDER = (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY, BudgetPeriod.MONTHLY)
@@ -72,13 +74,15 @@ class BudgetExceeded:
         )
 
 
-# The CASTs make SQLite (the demo database) compare numbers, not the strings it binds.
+# The CASTs make SQLite (the demo database) compare numbers, not the strings it binds; the
+# ROUNDs (to the pUSD unit, exact on PostgreSQL) undo SQLite's binary-float sums.
+# Parameters: amount, limit, now, strategy, period, start, amount, limit.
 _RESERVE_SQL = """
 UPDATE lt_budget_windows
-   SET reserved = reserved + CAST(%(amount)s AS NUMERIC),
-       "limit" = CAST(%(limit)s AS NUMERIC), updated_at = %(now)s
- WHERE strategy_id = %(strategy)s AND period = %(period)s AND window_start = %(start)s
-   AND reserved + spent + CAST(%(amount)s AS NUMERIC) <= CAST(%(limit)s AS NUMERIC)
+   SET reserved = ROUND(reserved + CAST(%s AS NUMERIC), 6),
+       "limit" = CAST(%s AS NUMERIC), updated_at = %s
+ WHERE strategy_id = %s AND period = %s AND window_start = %s
+   AND ROUND(reserved + spent + CAST(%s AS NUMERIC), 6) <= CAST(%s AS NUMERIC)
 RETURNING id
 """
 
@@ -121,18 +125,9 @@ def _reserve_in(
     amount: Decimal,
     at: datetime,
 ) -> int | None:
-    params: dict[str, Decimal | datetime | date | int | str] = {
-        "amount": amount,
-        "limit": limit,
-        "now": at,
-        "strategy": strategy.pk,
-        "period": period.value,
-        "start": start,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, params)
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    params = [amount, limit, at, strategy.pk, period.value, start, amount, limit]
+    (rows,) = statements_run([(_RESERVE_SQL, params)])
+    return int(rows[0][0]) if rows else None
 
 
 def _window_exists(strategy: Strategy, period: BudgetPeriod, start: date) -> bool:
@@ -216,12 +211,21 @@ def _move(order: Order, *, amount: Decimal | None, take: str, give: str) -> Deci
         if part <= 0:
             continue
         BudgetReservation.objects.filter(pk=reservation.pk).update(
-            **{take: F(take) - part, give: F(give) + part}, updated_at=now
+            **{take: _exact(F(take) - part), give: _exact(F(give) + part)}, updated_at=now
         )
-        window = {take: F(take) - part} | ({give: F(give) + part} if give != "released" else {})
+        window = {take: _exact(F(take) - part)}
+        if give != "released":
+            window[give] = _exact(F(give) + part)
         BudgetWindow.objects.filter(pk=reservation.window_id).update(**window, updated_at=now)
         moved = max(moved, part)
     return moved
+
+
+def _exact(expression: CombinedExpression) -> Round:
+    """Column arithmetic rounded to the pUSD unit. PostgreSQL's numeric is exact anyway;
+    SQLite (the demo database) computes in binary floats, and 4.504 − 4.424 there leaves
+    0.07999999999999918, whose later release would take the column below zero."""
+    return Round(expression, precision=PUSD_PLACES)
 
 
 @transaction.atomic

@@ -26,17 +26,18 @@ wait for a calm book.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from execution.models import Order, OrderPurpose, OrderStatus, Position
+from execution.models import MidPrice, Order, OrderPurpose, OrderStatus, Position
 from ltproject.domain import OrderType, Side, TradingMode
 from ltproject.money import ZERO, is_valid_price, quantize_pusd
 from strategies.models import Signal, Strategy
@@ -57,7 +58,7 @@ from .market_data import (
     MarketInfo,
     market_info_from,
     market_info_query,
-    mid_record,
+    mid_row,
 )
 from .models import (
     Breaker,
@@ -72,6 +73,7 @@ from .reasons import ReasonCode
 from .selectors import (
     Holding,
     Portfolio,
+    Rows,
     Statement,
     columns_of,
     global_risk_state,
@@ -112,10 +114,11 @@ class _Ctx:
     book: Book | None = None
     limit_price: Decimal = ZERO
     state: RiskState | None = None
-    global_state: RiskState | None = None  # read FOR SHARE by the caller, if given
+    reads: list[Rows] | None = None  # of `decision_reads`, if the caller sent them
     answer: Callable[[Decision], Statement] | None = None  # written with the decision
     breakers: list[Breaker] | None = None  # read with the state lock
     new_ids: tuple[int, int] | None = None  # (decision, order), drawn with the state lock
+    later: list[Model] = field(default_factory=list)  # rows written with the decision's
     _portfolio: Portfolio | None = None
 
     @property
@@ -160,13 +163,13 @@ def risk_decide(
     signal: Signal,
     market_data: MarketData,
     at: datetime | None = None,
-    global_state: RiskState | None = None,
+    reads: Sequence[Rows] | None = None,
     answer: Callable[[Decision], Statement] | None = None,
 ) -> Decision:
     """Check, size and budget one stored signal; write its decision (and order intent).
 
-    `global_state`: the kill-switch row as the caller already read it FOR SHARE in this
-    transaction (`global_state_query`), to save the decision that round trip. `answer`: a
+    `reads`: the rows of `decision_reads(...)` as the caller already ran them in this
+    transaction, with its own statements, to save the decision that round trip. `answer`: a
     statement the caller writes about the decision (the intake's stored reply), sent with
     the decision's own INSERTs; the Decision it gets has the ids of its rows.
     """
@@ -177,7 +180,7 @@ def risk_decide(
         rules=strategy.risk_rules,
         market_data=market_data,
         at=at or timezone.now(),
-        global_state=global_state,
+        reads=None if reads is None else list(reads),
         answer=answer,
     )
     try:
@@ -211,7 +214,11 @@ def _check_mode(ctx: _Ctx) -> None:
 
 def _check_states(ctx: _Ctx) -> None:
     entering = ctx.signal.side == Side.BUY
-    glob = _global_state_shared(ctx.at, read=ctx.global_state)
+    read = None
+    if ctx.reads is not None:
+        rows = ctx.reads.pop(0)
+        read = instance_from(RiskState, rows[0]) if rows else None
+    glob = _global_state_shared(ctx.at, read=read)
     ctx.note("global", state=glob.trading_state, reconciled_at=glob.reconciled_at)
     if glob.trading_state != TradingState.ACTIVE and entering:
         code = (
@@ -261,30 +268,42 @@ def _global_row() -> RiskState | None:
     return _state_row("is_global", [], share=True)
 
 
-def global_state_query() -> Statement:
-    """The kill-switch row FOR SHARE, for a caller that sends it with its own statements
-    (read the row with `instance_from(RiskState, row)` and pass it to `risk_decide`)."""
-    return _state_query("is_global", [], share=True)
+def decision_reads(*, strategy: Strategy, token_id: str) -> list[Statement]:
+    """What `risk_decide` reads first, for a caller that sends it with its own statements
+    (in its transaction, before the decision) and passes the rows as `reads`.
+
+    The kill-switch row FOR SHARE, then the strategy's risk state locked, then its market,
+    breakers and portfolio and the ids of the decision's rows: the locks are taken in the
+    order of a decision that reads them itself.
+    """
+    return [_state_query("is_global", [], share=True), *_state_reads(strategy, token_id)]
+
+
+def _state_reads(strategy: Strategy, token_id: str) -> list[Statement]:
+    statements = [
+        _state_query("strategy_id = %s", [strategy.pk], share=False),
+        market_info_query(token_id),
+        breakers_query(strategy=strategy),
+        portfolio_query(strategy=strategy),
+    ]
+    if connection.vendor == "postgresql":
+        statements.append((_NEW_IDS_SQL, []))
+    return statements
 
 
 def _strategy_state_locked(ctx: _Ctx) -> RiskState:
     """Lock the strategy's risk state, then read its market, breakers and portfolio, in one
-    round trip.
+    round trip (or take them from the caller's `reads`).
 
     The statements run in the order sent, so the breakers and the portfolio are read under
     the lock as before (nothing this decision writes before using them changes them, except
     a new mid of a held token: `_check_book` reads the portfolio again then).
     """
     strategy = ctx.strategy
-    statements = [
-        _state_query("strategy_id = %s", [strategy.pk], share=False),
-        market_info_query(ctx.signal.token_id),
-        breakers_query(strategy=strategy),
-        portfolio_query(strategy=strategy),
-    ]
-    if connection.vendor == "postgresql":
-        statements.append((_NEW_IDS_SQL, []))
-    state, market_rows, breaker_rows, portfolio_rows, *ids = statements_run(statements)
+    reads, ctx.reads = ctx.reads, None
+    if reads is None:
+        reads = statements_run(_state_reads(strategy, ctx.signal.token_id))
+    state, market_rows, breaker_rows, portfolio_rows, *ids = reads
     if not state:  # first signal of the strategy: create its state, then lock and read
         strategy_risk_state(strategy=strategy)
         return _strategy_state_locked(ctx)
@@ -313,10 +332,15 @@ def _state_row(where: str, params: list[Any], *, share: bool) -> RiskState | Non
 
 def _state_query(where: str, params: list[Any], *, share: bool) -> tuple[str, list[Any]]:
     """One lt_risk_state row, locked: FOR SHARE (the kill switch) or FOR NO KEY UPDATE."""
+    return _state_sql(where, share), params
+
+
+@cache
+def _state_sql(where: str, share: bool) -> str:
     lock = ""
     if connection.features.has_select_for_update:  # SQLite: one writer anyway
         lock = " FOR SHARE" if share else " FOR NO KEY UPDATE"
-    return f"SELECT {columns_of(RiskState, 's')} FROM lt_risk_state s WHERE {where}{lock}", params
+    return f"SELECT {columns_of(RiskState, 's')} FROM lt_risk_state s WHERE {where}{lock}"
 
 
 def _check_market(ctx: _Ctx) -> None:
@@ -357,10 +381,24 @@ def _check_book(ctx: _Ctx) -> None:
     except BookUnavailable:
         raise Reject(ReasonCode.BOOK_UNAVAILABLE, "no order book for this token") from None
     ctx.book = book
-    recorded = book.mid is not None and mid_record(token_id=book.token_id, mid=book.mid, at=ctx.at)
-    if recorded and ctx._portfolio and book.token_id in ctx._portfolio.marked_at_mid:
-        ctx._portfolio = None  # read before this mid, which now marks a position: read again
+    mid = None if book.mid is None else mid_row(token_id=book.token_id, mid=book.mid, at=ctx.at)
+    if mid is not None:
+        _mid_write(ctx, mid)
     ctx.note("book", best_bid=book.best_bid, best_ask=book.best_ask, mid=book.mid)
+
+
+def _mid_write(ctx: _Ctx, mid: MidPrice) -> None:
+    """Write the new mid with the decision's rows (a round trip saved), unless this decision
+    reads mids afterwards: a held position marked at it, or volatility sizing."""
+    held = ctx._portfolio is None or mid.token_id in ctx._portfolio.marked_at_mid
+    rules = ctx.rules
+    sized_by_mids = rules.sizing_mode == SizingMode.VOLATILITY_TARGET
+    if not held and not sized_by_mids:
+        ctx.later.append(mid)
+        return
+    row_insert(mid)
+    if held:
+        ctx._portfolio = None  # read before this mid, which now marks a position: read again
 
 
 def _check_breakers(ctx: _Ctx) -> None:
@@ -637,11 +675,13 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
 
 
 def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
-    """INSERT `rows`, then the caller's `answer` statement, in one round trip.
+    """INSERT `rows` (and the rows left for later), then the caller's `answer` statement, in
+    one round trip.
 
     Rows with a pk go in as they are; the others read theirs back (nothing in the same batch
     may refer to those).
     """
+    rows = [*rows, *ctx.later]
     statements = [insert_statement(row) for row in rows]
     if ctx.answer is not None:
         statements.append(ctx.answer(decision))
@@ -649,7 +689,7 @@ def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
     for row, ids in zip(rows, returned, strict=False):
         row.pk = ids[0][0] if ids else row.pk
         row._state.adding = False
-        row._state.db = connection.alias
+        row._state.db = DEFAULT_DB_ALIAS
     return decision
 
 

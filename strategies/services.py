@@ -8,17 +8,19 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from execution.models import Order
-from risk.engine import Decision, global_state_query, risk_decide
+from risk.engine import Decision, decision_reads, risk_decide
 from risk.market_data import MarketData
 from risk.models import RiskRules, RiskState
-from risk.selectors import Statement, instance_from, statements_run
+from risk.selectors import Rows, Statement, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Signal, SignalNonce, Strategy
@@ -99,14 +101,14 @@ def signal_ingest(
     now = timezone.now()
     credential = signed.credential
     signal = _signal_from(payload, credential=credential, request_hash=request_hash, now=now)
-    inserted, global_state = _claim_and_insert(signed, signal)
-    if not inserted:
+    reads = _claim_and_insert(signed, signal)
+    if reads is None:
         return _replay(credential.strategy, payload["idempotency_key"], request_hash)
     decision = risk_decide(
         signal=signal,
         market_data=market_data,
         at=now,
-        global_state=global_state,
+        reads=reads,
         answer=lambda decided: _answer_statement(signal, _answer_body(signal, decided)),
     )
     body = _answer_body(signal, decision)  # as stored: the same decision, the same body
@@ -136,12 +138,12 @@ _NONCE_SQL = (
 )
 
 
-def _claim_and_insert(signed: SignedRequest, signal: Signal) -> tuple[bool, RiskState | None]:
-    """Claim the request's signature, insert the signal unless its key is taken, and read
-    the kill switch FOR SHARE for the decision (its first lock, as before), in one round trip.
+def _claim_and_insert(signed: SignedRequest, signal: Signal) -> list[Rows] | None:
+    """Claim the request's signature, insert the signal unless its key is taken, and make
+    the decision's first reads (`decision_reads`: its locks, in its order), in one round trip.
 
     A seen signature raises SignalReplayed, and the caller's transaction rolls the signal
-    row back with it. False: the idempotency key was used before (a replay of that signal).
+    row back with it. None: the idempotency key was used before (a replay of that signal).
     """
     nonce_params: list[Any] = [
         signed.signature,
@@ -149,16 +151,21 @@ def _claim_and_insert(signed: SignedRequest, signal: Signal) -> tuple[bool, Risk
         signed.timestamp,
         timezone.now(),
     ]
-    claimed, inserted, global_rows = statements_run(
-        [(_NONCE_SQL, nonce_params), _signal_insert(signal), global_state_query()]
+    strategy = signed.credential.strategy
+    claimed, inserted, *reads = statements_run(
+        [
+            (_NONCE_SQL, nonce_params),
+            _signal_insert(signal),
+            *decision_reads(strategy=strategy, token_id=signal.token_id),
+        ]
     )
     if not claimed:
         raise SignalReplayed("this signed request was already received")
     if not inserted:
-        return False, None
+        return None
     signal.pk = inserted[0][0]
     signal._state.adding = False
-    return True, instance_from(RiskState, global_rows[0]) if global_rows else None
+    return reads
 
 
 def signal_nonces_prune(*, now: float | None = None) -> int:
@@ -192,15 +199,21 @@ def _signal_from(
 def _signal_insert(signal: Signal) -> tuple[str, list[Any]]:
     """INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first to commit,
     then finds its row instead of failing halfway through the transaction."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local lookup
+    sql, fields = _signal_insert_sql()
+    return sql, [f.get_db_prep_save(f.pre_save(signal, True), db) for f in fields]
+
+
+@cache
+def _signal_insert_sql() -> tuple[str, list[Field[Any, Any]]]:
     fields = [f for f in Signal._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(signal, True), connection) for f in fields]
     sql = (
         f"INSERT INTO {Signal._meta.db_table} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         "ON CONFLICT (strategy_id, idempotency_key) DO NOTHING RETURNING id"
     )
-    return sql, values
+    return sql, fields
 
 
 _ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s WHERE id = %s"
@@ -208,7 +221,8 @@ _ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s W
 
 def _answer_statement(signal: Signal, body: dict[str, Any]) -> Statement:
     """The first answer, stored for replays; written with the decision's rows (one round trip)."""
-    stored = Signal._meta.get_field("response_body").get_db_prep_save(body, connection)
+    field = Signal._meta.get_field("response_body")
+    stored = field.get_db_prep_save(body, connections[DEFAULT_DB_ALIAS])
     return _ANSWER_SQL, [stored, signal.pk]
 
 

@@ -16,13 +16,14 @@ import hmac
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from risk.models import RiskRules
-from risk.selectors import columns_of, instances_from
+from risk.selectors import Rows, columns_of, instances_from, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Strategy
@@ -51,18 +52,39 @@ class SignedRequest:
 
 
 def _credential(key_id: str) -> ApiCredential:
-    # Every signal starts here: one plain query for the key, its strategy and their rules
-    # (read fresh each time: a revocation or a rule change applies to the next request).
-    with connection.cursor() as cursor:
-        cursor.execute(_credential_sql(), [key_id])
-        row = cursor.fetchone()
-    if row is None:
+    # Every signal starts here: one plain (prepared) query for the key, its strategy and their
+    # rules (read fresh each time: a revocation or a rule change applies to the next request).
+    rows = _credential_rows(key_id)
+    if not rows:
         raise SignatureInvalid("unknown or revoked key")
-    credential, strategy, rules = instances_from(row, ApiCredential, Strategy, RiskRules)
+    credential, strategy, rules = instances_from(rows[0], ApiCredential, Strategy, RiskRules)
     assert isinstance(credential, ApiCredential) and isinstance(strategy, Strategy)
     strategy.risk_rules = rules  # type: ignore[assignment]  # RiskRules, by the query
     credential.strategy = strategy
     return credential
+
+
+def _credential_rows(key_id: str) -> Rows:
+    """Run the credential query, which is also the request's database health check.
+
+    With CONN_HEALTH_CHECKS, Django sends `SELECT 1` on a reused connection before its first
+    query of a request, to replace one the server dropped: a round trip per signal. This
+    query is that first one, outside any transaction, and only reads: on a dead connection it
+    fails, and is asked again on a new one, so it does the check's job at no cost.
+    """
+    statement = (_credential_sql(), [key_id])
+    # The health-check flags (Django 4.1+) are not in django-stubs.
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    if db.in_atomic_block or not db.health_check_enabled:
+        return statements_run([statement])[0]
+    checking, db.health_check_done = not db.health_check_done, True
+    try:
+        return statements_run([statement])[0]
+    except (InterfaceError, OperationalError):
+        if not checking:
+            raise
+        db.close()
+        return statements_run([statement])[0]
 
 
 @cache
