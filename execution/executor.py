@@ -14,24 +14,31 @@ sent again (the venue refuses a second copy of one hash) — it is never signed 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from ltproject.domain import OrderType, Side, TradingMode
 from monitoring.models import Alert
 from monitoring.services import alert_create
-from risk.models import BreakerKind
+from risk.models import BreakerKind, RiskRules
+from risk.selectors import columns_of, instance_from, instances_from, statements_run
+from strategies.models import Strategy
 
 from . import risk_hooks
 from .models import Order, OrderStatus
@@ -106,6 +113,10 @@ def order_claim(*, order_id: int) -> Order | None:
 
 def order_submit(*, order_id: int) -> Order:
     """Drive one order as far as it can go now. Safe to call twice, concurrently or not."""
+    with _collection_deferred():
+        sent = _live_intent_submit(order_id)
+    if sent is not None:
+        return sent
     order = order_claim(order_id=order_id)
     if order is None:
         return Order.objects.get(pk=order_id)
@@ -120,7 +131,107 @@ def order_submit(*, order_id: int) -> Order:
         assert order.signed_order is not None
         return _send(order, SignedOrder.from_json(order.signed_order))
     finally:
-        Order.objects.filter(pk=order_id).update(lease_until=None)
+        _lease_release(order_id)
+
+
+def _lease_release(order_id: int) -> None:
+    statements_run([("UPDATE lt_orders SET lease_until = NULL WHERE id = %s", [order_id])])
+
+
+# --- the common case: a fresh live intent, on PostgreSQL -----------------------------------
+#
+# An intent just committed by the intake is sent after two statements: a plain SELECT (no
+# lock, no write), then one conditional UPDATE that claims the order *and* stores the signed
+# order as `submitted` (the one durable write before the POST). Signing before claiming is
+# safe when two workers race: the UPDATE lets one through and the other's signature is
+# dropped unsent. Both are plain SQL, prepared once per connection (`statements_run`): the
+# ORM's query building and PostgreSQL's planning cost more than the round trips here
+# (claim, reload and store measured ~3 ms through the ORM, ~1 ms this way). Other databases
+# and other states take the general path above.
+
+_CLAIM_AND_STORE_SQL = (
+    "UPDATE lt_orders SET status = %s, signed_order = %s, venue_order_id = %s, "
+    "signed_at = %s, posted_at = %s, lease_until = %s, attempts = attempts + 1 "
+    "WHERE id = %s AND status = %s AND (lease_until IS NULL OR lease_until < %s) RETURNING id"
+)
+
+
+@cache
+def _live_intent_sql() -> str:
+    return (
+        f"SELECT {columns_of(Order, 'o')}, m.tick_size, m.neg_risk FROM lt_orders o "
+        "LEFT JOIN lt_markets m ON m.id = o.market_id "
+        "WHERE o.id = %s AND o.status = %s AND o.mode = %s "
+        "AND (o.lease_until IS NULL OR o.lease_until < %s)"
+    )
+
+
+@contextmanager
+def _collection_deferred() -> Iterator[None]:
+    """No cyclic garbage collection between taking an intent and its POST.
+
+    A collection landing there adds straight to the order's latency: measured in the
+    signal_to_post bench's workers, one order in four met one (0.2-1.3 ms for the young
+    generations, ~100 ms for a full pass). Allocation goes on; the pass runs after.
+    """
+    if not gc.isenabled():  # someone else's choice (or another thread's window): leave it
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _live_intent_submit(order_id: int) -> Order | None:
+    """Sign, store and send a live intent nobody holds; None when the general path must."""
+    if connection.vendor != "postgresql":
+        return None
+    found = _live_intent(order_id)
+    if found is None:
+        return None
+    order, tick, neg_risk = found
+    try:
+        signed = get_venue().sign_order(_request(order), tick_size=tick, neg_risk=neg_risk)
+    except OrderRejected:
+        return None  # the general path claims the order and records the refusal
+    if not _claim_and_store(order, signed):
+        return Order.objects.get(pk=order_id)  # another worker took it first
+    try:
+        return _send(order, signed, marked=True)
+    finally:
+        _lease_release(order_id)
+
+
+def _live_intent(order_id: int) -> tuple[Order, Decimal | None, bool | None] | None:
+    """The order and its market's tick and neg-risk, if it is a live intent nobody holds."""
+    params = [order_id, OrderStatus.INTENT, TradingMode.LIVE, timezone.now()]
+    (rows,) = statements_run([(_live_intent_sql(), params)])
+    if not rows:
+        return None
+    *values, tick, neg_risk = rows[0]
+    return instance_from(Order, values), tick, neg_risk
+
+
+def _claim_and_store(order: Order, signed: SignedOrder) -> bool:
+    """Claim the intent and store its signed order as `submitted` in one write, before the
+    POST: from here on a crash means "maybe sent", resolved by looking the hash up."""
+    now = timezone.now()
+    signed_json = signed.to_json()
+    stored = Order._meta.get_field("signed_order").get_db_prep_save(signed_json, connection)
+    params = [OrderStatus.SUBMITTED, stored, signed.order_hash, now, now, now + LEASE]
+    (claimed,) = statements_run(
+        [(_CLAIM_AND_STORE_SQL, [*params, order.pk, OrderStatus.INTENT, now])]
+    )
+    if not claimed:
+        return False
+    order.status, order.signed_order, order.venue_order_id = (
+        OrderStatus.SUBMITTED, signed_json, signed.order_hash,
+    )  # fmt: skip
+    order.signed_at = order.posted_at = now
+    order.lease_until, order.attempts = now + LEASE, order.attempts + 1
+    return True
 
 
 def _request(order: Order) -> OrderRequest:
@@ -142,9 +253,11 @@ def _request(order: Order) -> OrderRequest:
 def _sign(order: Order) -> SignedOrder | None:
     """Sign, and store the signed order and its hash as `submitted` — in one write, before
     the POST: from here on a crash means "maybe sent", resolved by looking the hash up."""
-    tick = order.market.tick_size if order.market else None
+    tick, neg_risk = (
+        (order.market.tick_size, order.market.neg_risk) if order.market else (None, None)
+    )
     try:
-        signed = get_venue().sign_order(_request(order), tick_size=tick)
+        signed = get_venue().sign_order(_request(order), tick_size=tick, neg_risk=neg_risk)
     except OrderRejected as rejection:
         _reject(order, rejection)
         return None
@@ -214,9 +327,31 @@ def _observe_send(order: Order, started: float, *, failed: bool) -> None:
     with _recent_lock:
         _recent_failures.append(failed)
         rate = Decimal(sum(_recent_failures)) / len(_recent_failures)
+    _strategy_with_rules(order)
     risk_hooks.observe(order=order, kind=BreakerKind.LATENCY, value=latency_ms)
     risk_hooks.observe(
         order=order, kind=BreakerKind.ERROR_RATE, value=rate.quantize(Decimal("0.0001"))
+    )
+
+
+def _strategy_with_rules(order: Order) -> None:
+    """Load the order's strategy and its rules (what the breakers read) in one plain query,
+    instead of one query each."""
+    if order.strategy_id is None or Order.strategy.is_cached(order):
+        return
+    (rows,) = statements_run([(_strategy_sql(), [order.strategy_id])])
+    if rows:
+        strategy, rules = instances_from(rows[0], Strategy, RiskRules)
+        assert isinstance(strategy, Strategy) and isinstance(rules, RiskRules)
+        strategy.risk_rules = rules
+        order.strategy = strategy
+
+
+@cache
+def _strategy_sql() -> str:
+    return (
+        f"SELECT {columns_of(Strategy, 's')}, {columns_of(RiskRules, 'r')} "
+        "FROM lt_strategies s JOIN lt_risk_rules r ON r.id = s.risk_rules_id WHERE s.id = %s"
     )
 
 
@@ -259,15 +394,43 @@ def _seen_in_trades(order: Order) -> bool:
 
 def _acknowledge(order: Order, ack: OrderAck) -> Order:
     status = _ACK_STATUS.get(ack.status, OrderStatus.LIVE)
-    Order.objects.filter(pk=order.pk).update(
-        status=status, acked_at=timezone.now(), error_code="", error_message=""
-    )
-    order.refresh_from_db()
     if order.order_type in (OrderType.FAK, OrderType.FOK) and status == OrderStatus.LIVE:
         # Fill-and-kill orders never rest: whatever did not match is already gone.
-        Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
-        order.refresh_from_db()
+        status = OrderStatus.CANCELLED
+    _order_update(order, status=status, acked_at=timezone.now(), error_code="", error_message="")
+    if ack.status == "matched":
+        _sync_fills_soon()
     return order
+
+
+def _sync_fills_soon() -> None:
+    """A match's trades are on the venue already: record them now (on the q-cluster, off this
+    path) rather than at the next minute's sync, so the risk checks of the next signals see
+    the position: exposure, position counts and what a SELL may reduce."""
+    async_task("execution.tasks.sync_fills", task_name="sync_fills_after_match")
+
+
+_ORDER_FIELDS = {f.name: f for f in Order._meta.concrete_fields}
+
+
+def _order_update(order: Order, **values: Any) -> None:
+    """UPDATE the order's row and read all of it back into `order`, in one plain statement:
+    `update()` then `refresh_from_db()` without building either query."""
+    fields = [_ORDER_FIELDS[name] for name in sorted(values)]
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    sql = _order_update_sql(tuple(f.name for f in fields))
+    (rows,) = statements_run([(sql, [*params, order.pk])])
+    fresh = instance_from(Order, rows[0])
+    for field in _ORDER_FIELDS.values():
+        setattr(order, field.attname, getattr(fresh, field.attname))
+
+
+@cache
+def _order_update_sql(names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(_ORDER_FIELDS[name].column)} = %s" for name in names)
+    returned = ", ".join(quote(f.column) for f in _ORDER_FIELDS.values())
+    return f"UPDATE lt_orders SET {sets} WHERE id = %s RETURNING {returned}"
 
 
 @transaction.atomic

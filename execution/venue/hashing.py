@@ -28,10 +28,12 @@ def _word(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
 
+@lru_cache(maxsize=64)  # a handful of addresses (maker, signer, exchanges), checksummed once
 def _address(value: str) -> bytes:
     return b"\x00" * 12 + to_canonical_address(value)
 
 
+@lru_cache(maxsize=64)  # metadata and builder: almost always the zero word
 def _bytes32(value: str) -> bytes:
     return to_bytes(hexstr=value).rjust(32, b"\x00")
 
@@ -49,6 +51,11 @@ def domain_separator(chain_id: int, exchange: str) -> bytes:
 
 def order_hash(order: dict[str, Any], *, chain_id: int, exchange: str) -> str:
     """The 0x-hex digest of a wire-form V2 order (as posted in the `order` object)."""
+    return "0x" + order_digest(order, chain_id=chain_id, exchange=exchange).hex()
+
+
+def order_digest(order: dict[str, Any], *, chain_id: int, exchange: str) -> bytes:
+    """The 32-byte EIP-712 digest of a wire-form V2 order: what its signature signs."""
     side = order["side"]
     struct = keccak(
         ORDER_TYPE_HASH
@@ -64,4 +71,4 @@ def order_hash(order: dict[str, Any], *, chain_id: int, exchange: str) -> str:
         + _bytes32(order["metadata"])
         + _bytes32(order["builder"])
     )
-    return "0x" + keccak(b"\x19\x01" + domain_separator(chain_id, exchange) + struct).hex()
+    return keccak(b"\x19\x01" + domain_separator(chain_id, exchange) + struct)

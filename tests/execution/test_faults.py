@@ -10,37 +10,19 @@ from django.utils import timezone
 
 from execution.executor import order_submit
 from execution.heartbeat import heartbeat_once
-from execution.markets import market_for_token
 from execution.models import Order, OrderStatus
 from execution.reconcile import reconcile
-from execution.venue.session import get_venue
-from ltproject.domain import OrderType, Side, TradingMode
 from monitoring.models import Alert
 from sandbox.testing import SandboxHandle
-from tests.factories import OrderFactory, StrategyFactory
+from tests.execution.helpers import live_intent
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def _intent(sandbox: SandboxHandle) -> Order:
-    token = sandbox.market("btc-above-150k-2026").yes.token_id
-    return OrderFactory(
-        strategy=StrategyFactory(mode=TradingMode.LIVE),
-        market=market_for_token(venue=get_venue(), token_id=token),
-        token_id=token,
-        mode=TradingMode.LIVE,
-        order_type=OrderType.GTC,
-        side=Side.BUY,
-        price=D("0.20"),
-        size=D(10),
-        notional=D(2),
-    )
-
-
 def test_429_is_retried_within_the_limiter_and_places_one_order(live_venue: SandboxHandle) -> None:
     live_venue.faults.rate_limit("/order", count=2)
-    order = order_submit(order_id=_intent(live_venue).pk)
+    order = order_submit(order_id=live_intent(live_venue).pk)
     assert order.status == OrderStatus.LIVE
     assert len(live_venue.orders()) == 1
 
@@ -49,7 +31,7 @@ def test_5xx_is_resolved_by_hash_then_the_same_bytes_are_sent_once(
     live_venue: SandboxHandle,
 ) -> None:
     live_venue.faults.http_status("/order", 502)
-    order = order_submit(order_id=_intent(live_venue).pk)
+    order = order_submit(order_id=live_intent(live_venue).pk)
     assert order.status == OrderStatus.UNKNOWN and live_venue.orders() == []
     signed_hash = order.venue_order_id
     # Past the grace period the sweep sends the stored bytes again — never re-signed.
@@ -63,14 +45,14 @@ def test_5xx_is_resolved_by_hash_then_the_same_bytes_are_sent_once(
 
 def test_phantom_balance_refusal_is_retried_after_a_refresh(live_venue: SandboxHandle) -> None:
     live_venue.faults.balance_error(count=1)
-    order = order_submit(order_id=_intent(live_venue).pk)
+    order = order_submit(order_id=live_intent(live_venue).pk)
     assert order.status == OrderStatus.LIVE and len(live_venue.orders()) == 1
     assert not Alert.objects.filter(reason_code="VENUE_BALANCE_REJECTED").exists()
 
 
 def test_balance_refused_every_time_is_rejected_with_an_alert(live_venue: SandboxHandle) -> None:
     live_venue.faults.balance_error(count=5)
-    order = order_submit(order_id=_intent(live_venue).pk)
+    order = order_submit(order_id=live_intent(live_venue).pk)
     assert (order.status, order.error_code) == (OrderStatus.REJECTED, "insufficient_balance")
     assert live_venue.orders() == []
     assert Alert.objects.filter(reason_code="VENUE_BALANCE_REJECTED").count() == 1
@@ -79,7 +61,7 @@ def test_balance_refused_every_time_is_rejected_with_an_alert(live_venue: Sandbo
 def test_heartbeat_loss_cancels_resting_orders_and_local_state_follows(
     live_venue: SandboxHandle,
 ) -> None:
-    order = order_submit(order_id=_intent(live_venue).pk)
+    order = order_submit(order_id=live_intent(live_venue).pk)
     assert heartbeat_once()  # arms the venue's dead-man switch
     live_venue.faults.heartbeat_loss()
     assert heartbeat_once()  # sent, but the venue never hears it
