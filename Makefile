@@ -47,7 +47,7 @@ lint: setup
 	$(VENV)/bin/mypy .
 
 bench: setup
-	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var

@@ -1,5 +1,8 @@
 """`make bench`: run every `bench/bench_*.py`, print a table, write bench/results.json.
 
+`python -m bench intake signal_to_post` runs only the named modules (`bench_<name>.py`);
+`make bench BENCH="intake"` passes the names through.
+
 A benchmark module defines `run() -> dict[str, dict[str, float | int | str]]`, mapping each
 benchmark name to its figures (`p50_ms`, `p99_ms`, `per_s`, `ratio`, `n`, ...).
 """
@@ -46,6 +49,15 @@ def _print_table(results: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ltproject.test_settings")
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if len(sys.argv) > 1:
+        wanted = {f"bench_{name.removeprefix('bench_')}" for name in sys.argv[1:]}
+        unknown = wanted - set(modules)
+        if unknown:
+            known = ", ".join(m.removeprefix("bench_") for m in modules)
+            names = ", ".join(sorted(n.removeprefix("bench_") for n in unknown))
+            print(f"unknown benchmark: {names}; known: {known}")
+            return 2
+        modules = [m for m in modules if m in wanted]
     results: dict[str, dict[str, Any]] = {}
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
