@@ -331,8 +331,11 @@ class VenueAdapter:
         """
         with _translated(write=False, order=True):
             tick = tick_size if tick_size is not None else self.tick_size(request.token_id)
+            # A tick read from the database carries its column's places (0.010000): quantizing
+            # to it checks decimal places only, so 0.055 would pass on a 0.01 market.
+            tick = tick.normalize()
             price = request.price.quantize(tick)
-            if price != request.price:
+            if price != request.price or request.price % tick != 0:
                 raise OrderRejected(
                     f"price {request.price} is not on tick {tick}",
                     reason=RejectReason.INVALID_PRICE,

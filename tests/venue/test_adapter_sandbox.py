@@ -105,6 +105,18 @@ def test_sign_refuses_a_price_off_tick(adapter: VenueAdapter, sandbox_venue: San
     assert excinfo.value.reason == RejectReason.INVALID_PRICE
 
 
+@pytest.mark.parametrize("tick", ["0.01", "0.010000"])  # as the venue says it, as LT stores it
+def test_a_price_between_ticks_is_refused_whatever_places_the_tick_carries(
+    adapter: VenueAdapter, sandbox_venue: SandboxHandle, tick: str
+) -> None:
+    order = _buy(_yes(sandbox_venue), "0.055", "10")
+    with pytest.raises(OrderRejected) as excinfo:
+        adapter.sign_order(order, tick_size=D(tick), neg_risk=False)
+    assert excinfo.value.reason == RejectReason.INVALID_PRICE
+    signed = adapter.sign_order(_buy(_yes(sandbox_venue), "0.05", "10"), tick_size=D(tick))
+    assert signed.size == D(10)
+
+
 def test_a_wrongly_signed_order_is_rejected_as_invalid_signature(
     adapter: VenueAdapter, sandbox_venue: SandboxHandle
 ) -> None:
