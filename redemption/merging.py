@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from execution.models import TERMINAL_ORDER_STATUSES, Market, Order, Position, PositionStatus
+from execution.models import TERMINAL_ORDER_STATUSES, Order, Position, PositionStatus
 from ltproject.domain import Side, TradingMode
 from ltproject.money import SHARES_QUANTUM, ZERO
 
@@ -46,8 +46,9 @@ def merges_plan(*, chain: Chain | None = None) -> int:
     chain = chain or get_chain()
     wallet_type, wallet = holder()
     opened = 0
-    for market_id, strategy_pairs in pairs.items():
-        market = Market.objects.get(pk=market_id)
+    for strategy_pairs in pairs.values():
+        market = strategy_pairs[0][0][0].market
+        assert market is not None
         tokens = list(market.tokens.order_by("outcome_index"))
         token_ids = [t.token_id for t in tokens]
         route = route_for(chain=chain, market=market, token_ids=[int(t) for t in token_ids])

@@ -13,7 +13,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from web3.exceptions import ContractLogicError
 
@@ -57,10 +56,11 @@ def relayed_sign(
     purpose: str,
     relayer: RelayerClient | None = None,
 ) -> RelayedTransaction:
-    """Sign the call for the wallet's next nonce and store it (not posted yet).
+    """The call signed for the wallet's next nonce, as an unsaved row.
 
-    Runs inside the caller's transaction, so the row commits together with whatever points at
-    it. A second signature for a nonce still in flight violates lt_relayed_tx_nonce_once.
+    The nonce comes from the relayer (I/O), so this runs before the caller's transaction; the
+    caller saves the row in it, together with whatever points at it. Saving a second
+    signature for a nonce still in flight violates lt_relayed_tx_nonce_once.
     """
     relayer = relayer or get_relayer()
     key = settings.SIGNER_PRIVATE_KEY
@@ -97,7 +97,7 @@ def relayed_sign(
         )
     else:
         raise ValueError(f"a {wallet_type} wallet sends its own transactions")
-    return RelayedTransaction.objects.create(
+    return RelayedTransaction(
         wallet_type=wallet_type,
         signer_address=signer,
         wallet_address=wallet,
@@ -215,13 +215,4 @@ def relayed_open_for(*, wallet: str, purpose: str) -> RelayedTransaction | None:
         )
         .order_by("-pk")
         .first()
-    )
-
-
-@transaction.atomic
-def relayed_sign_standalone(
-    *, chain: Chain, wallet_type: str, wallet: str, to: str, data: str, purpose: str
-) -> RelayedTransaction:
-    return relayed_sign(
-        chain=chain, wallet_type=wallet_type, wallet=wallet, to=to, data=data, purpose=purpose
     )

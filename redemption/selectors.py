@@ -11,7 +11,8 @@ from monitoring.models import Alert
 
 from .models import Redemption, RedemptionRoute, RedemptionState
 
-EOA_ROUTES = (
+# The routes that send a transaction (directly from an EOA or as a relayed wallet call).
+SENDING_ROUTES = (
     RedemptionRoute.COLLATERAL_ADAPTER,
     RedemptionRoute.NEG_RISK_ADAPTER,
     RedemptionRoute.CTF_LEGACY,
@@ -46,4 +47,4 @@ def alert_exists(*, dedupe_key: str) -> bool:
 
 def redemptions_due() -> QuerySet[Redemption]:
     """Open EOA redemptions, oldest first (what a pass would look at)."""
-    return Redemption.objects.filter(state__in=OPEN_STATES, route__in=EOA_ROUTES).order_by("pk")
+    return Redemption.objects.filter(state__in=OPEN_STATES, route__in=SENDING_ROUTES).order_by("pk")

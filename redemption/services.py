@@ -38,7 +38,6 @@ from .models import (
     Redemption,
     RedemptionAllocation,
     RedemptionKind,
-    RedemptionRoute,
     RedemptionState,
     RelayedTransaction,
     TransactionStatus,
@@ -51,11 +50,10 @@ from .relaying import (
     relayed_confirmed,
     relayed_open_for,
     relayed_sign,
-    relayed_sign_standalone,
     relayed_wait,
 )
 from .resolution import position_settle
-from .selectors import alert_exists, redemptions_overdue
+from .selectors import SENDING_ROUTES, alert_exists, redemptions_overdue
 from .transactions import (
     UNMINED,
     fees_current,
@@ -100,8 +98,10 @@ def redemption_claim(*, exclude: set[int] | None = None) -> Redemption | None:
     with transaction.atomic():
         redemption = (
             Redemption.objects.select_for_update(skip_locked=True)
-            .filter(state__in=(RedemptionState.PENDING, RedemptionState.SUBMITTED))
-            .exclude(route=RedemptionRoute.NONE)
+            .filter(
+                state__in=(RedemptionState.PENDING, RedemptionState.SUBMITTED),
+                route__in=SENDING_ROUTES,
+            )
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
             .exclude(pk__in=exclude or ())
@@ -253,16 +253,17 @@ def _start(redemption: Redemption, chain: Chain) -> None:
         "expected_payout": to_pusd(call.expected),
     }
     if redemption.wallet_type != WalletType.EOA:
+        relayed = relayed_sign(
+            chain=chain,
+            wallet_type=redemption.wallet_type,
+            wallet=redemption.wallet_address,
+            to=call.to,
+            data=call.data,
+            purpose=str(redemption.kind),
+        )
         try:
             with transaction.atomic():
-                relayed = relayed_sign(
-                    chain=chain,
-                    wallet_type=redemption.wallet_type,
-                    wallet=redemption.wallet_address,
-                    to=call.to,
-                    data=call.data,
-                    purpose=str(redemption.kind),
-                )
+                relayed.save()
                 _update_claimed(redemption, relayed=relayed, **submitted)
         except IntegrityError:
             # Another call of this wallet holds the nonce the relayer handed out: after it.
@@ -386,15 +387,17 @@ def _approved_relayed(redemption: Redemption, chain: Chain, *, operator: str, pu
     relayed = relayed_open_for(wallet=wallet, purpose=purpose)
     if relayed is None:
         to, data = chain.approval_call(operator)
+        relayed = relayed_sign(
+            chain=chain,
+            wallet_type=redemption.wallet_type,
+            wallet=wallet,
+            to=to,
+            data=data,
+            purpose=purpose,
+        )
         try:
-            relayed = relayed_sign_standalone(
-                chain=chain,
-                wallet_type=redemption.wallet_type,
-                wallet=wallet,
-                to=to,
-                data=data,
-                purpose=purpose,
-            )
+            with transaction.atomic():
+                relayed.save()
         except IntegrityError:
             _release(redemption, after=FOLLOW_UP, error="the wallet's next nonce is in flight")
             return False

@@ -14,7 +14,13 @@ from typing import Any
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
-from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import (
+    function_signature_to_4byte_selector,
+    keccak,
+    to_bytes,
+    to_canonical_address,
+    to_checksum_address,
+)
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 CALL = 1  # ProxyWalletFactory's typeCode for a plain CALL (2 would be DELEGATECALL)
@@ -69,7 +75,7 @@ def safe_tx_hash(*, chain_id: int, safe: str, to: str, data: str, nonce: int) ->
     message = {
         "to": to_checksum_address(to),
         "value": 0,
-        "data": _bytes(data),
+        "data": to_bytes(hexstr=data),
         "operation": 0,
         "safeTxGas": 0,
         "baseGas": 0,
@@ -113,7 +119,7 @@ def safe_request(
 
 def proxy_calldata(calls: Sequence[tuple[str, str]]) -> str:
     """ProxyWalletFactory.proxy(calls) with every call a plain CALL of value 0."""
-    encoded = [(CALL, to_checksum_address(to), 0, _bytes(data)) for to, data in calls]
+    encoded = [(CALL, to_checksum_address(to), 0, to_bytes(hexstr=data)) for to, data in calls]
     return _hex(PROXY_SELECTOR + encode(["(uint8,address,uint256,bytes)[]"], [encoded]))
 
 
@@ -133,12 +139,12 @@ def proxy_struct_hash(
     packed = b"".join(
         [
             b"rlx:",
-            _address_bytes(sender),
-            _address_bytes(to),
-            _bytes(data),
+            to_canonical_address(sender),
+            to_canonical_address(to),
+            to_bytes(hexstr=data),
             *(n.to_bytes(32, "big") for n in (transaction_fee, gas_price, gas_limit, nonce)),
-            _address_bytes(relay_hub),
-            _address_bytes(relay),
+            to_canonical_address(relay_hub),
+            to_canonical_address(relay),
         ]
     )
     return keccak(packed)
@@ -207,7 +213,7 @@ def batch_message(
         "nonce": nonce,
         "deadline": deadline,
         "calls": [
-            {"target": to_checksum_address(target), "value": 0, "data": _bytes(data)}
+            {"target": to_checksum_address(target), "value": 0, "data": to_bytes(hexstr=data)}
             for target, data in calls
         ],
     }
@@ -273,13 +279,5 @@ def _pack(r: int, s: int, v: int) -> str:
     return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])).hex()
 
 
-def _bytes(data: str) -> bytes:
-    return bytes.fromhex(data.removeprefix("0x"))
-
-
 def _hex(data: str | bytes) -> str:
     return "0x" + (data.hex() if isinstance(data, bytes) else data.removeprefix("0x").lower())
-
-
-def _address_bytes(address: str) -> bytes:
-    return bytes.fromhex(to_checksum_address(address)[2:])

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
+from eth_utils import is_hex_address
 
 from sandbox.chain import ANVIL_KEYS
 from sandbox.chain.wallets import SandboxWallets, WalletCallReverted
@@ -209,12 +210,8 @@ class RelayerRoutes:
 
 def _address(value: str, name: str) -> str:
     text = value.strip()
-    if len(text) != 42 or not text.startswith("0x"):
+    if not is_hex_address(text):
         raise ApiError(400, f"{name} must be a 0x address")
-    try:
-        int(text, 16)
-    except ValueError as exc:
-        raise ApiError(400, f"{name} must be a 0x address") from exc
     return text
 
 
