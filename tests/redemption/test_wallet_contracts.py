@@ -12,6 +12,8 @@ from web3 import Web3
 
 from contracts import abi
 from redemption import wallet_calls
+from redemption.chain import Chain
+from redemption.models import RedemptionRoute
 from sandbox.chain import ANVIL_KEYS, SandboxChain, SandboxWallets, WalletCallReverted
 from sandbox.chain.deploy import _deploy
 
@@ -24,7 +26,7 @@ RELAYER = Account.from_key(RELAYER_KEY).address
 RECIPIENT = Web3.to_checksum_address("0x" + "7e" * 20)
 KINDS = ["safe", "proxy", "deposit_wallet"]
 PROXY_GAS_LIMIT = 500_000
-ZERO_BYTES32 = b"\x00" * 32
+Call = tuple[str, str]
 # What each wallet says when the signature is not the owner's.
 NOT_THE_OWNER = {
     "safe": "GS026",
@@ -204,6 +206,20 @@ def test_wallet_holds_positions_and_sets_ctf_approval_on_a_signed_call(
 # --- redemption through a wallet -----------------------------------------------------------------
 
 
+def approve_and_redeem(sandbox_chain: SandboxChain, onchain: Any) -> tuple[Call, Call]:
+    """(to, data) of the CTF approval of the collateral adapter and of the redeem through it,
+    as LT's redemption service encodes them."""
+    chain = Chain.connect(sandbox_chain.rpc_url, sandbox_chain.addresses)
+    redeem = chain.redeem_call(
+        route=RedemptionRoute.COLLATERAL_ADAPTER,
+        condition_id=onchain.condition_id,
+        collateral=sandbox_chain.pusd.address,
+        index_sets=[1, 2],
+        amounts=[],
+    )
+    return chain.approval_call(chain.contracts.collateral_adapter), redeem
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_wallet_redeems_a_resolved_winner_through_the_collateral_adapter(
     sandbox_chain, wallets, kind
@@ -212,22 +228,10 @@ def test_wallet_redeems_a_resolved_winner_through_the_collateral_adapter(
     onchain = sandbox_chain.prepare_condition(b"\x32" * 32)
     sandbox_chain.give_position(wallet, onchain, 0, 10_000_000)
     sandbox_chain.resolve(onchain, onchain.yes_token_id)
-    adapter = sandbox_chain.collateral_adapter
-    approve = sandbox_chain.ctf.encode_abi("setApprovalForAll", args=[adapter.address, True])
-    redeem = adapter.encode_abi(
-        "redeemPositions",
-        args=[
-            sandbox_chain.pusd.address,
-            ZERO_BYTES32,
-            bytes.fromhex(onchain.condition_id[2:]),
-            [1, 2],
-        ],
-    )
+    approve, redeem = approve_and_redeem(sandbox_chain, onchain)
     before = sandbox_chain.pusd_balance(wallet)
-    wallets.execute(
-        request(wallets, kind, [(sandbox_chain.ctf.address, approve)]), relayer_key=RELAYER_KEY
-    )
-    wallets.execute(request(wallets, kind, [(adapter.address, redeem)]), relayer_key=RELAYER_KEY)
+    wallets.execute(request(wallets, kind, [approve]), relayer_key=RELAYER_KEY)
+    wallets.execute(request(wallets, kind, [redeem]), relayer_key=RELAYER_KEY)
     assert sandbox_chain.pusd_balance(wallet) - before == 10_000_000
     assert sandbox_chain.position_balance(wallet, onchain.yes_token_id) == 0
     assert sandbox_chain.pusd_balance(OWNER) == 0
@@ -240,25 +244,7 @@ def test_one_signed_batch_approves_and_redeems_together(sandbox_chain, wallets, 
     onchain = sandbox_chain.prepare_condition(b"\x33" * 32)
     sandbox_chain.give_position(wallet, onchain, 1, 4_000_000)
     sandbox_chain.resolve(onchain, onchain.no_token_id)
-    adapter = sandbox_chain.collateral_adapter
-    calls = [
-        (
-            sandbox_chain.ctf.address,
-            sandbox_chain.ctf.encode_abi("setApprovalForAll", args=[adapter.address, True]),
-        ),
-        (
-            adapter.address,
-            adapter.encode_abi(
-                "redeemPositions",
-                args=[
-                    sandbox_chain.pusd.address,
-                    ZERO_BYTES32,
-                    bytes.fromhex(onchain.condition_id[2:]),
-                    [1, 2],
-                ],
-            ),
-        ),
-    ]
+    calls = list(approve_and_redeem(sandbox_chain, onchain))
     wallets.execute(request(wallets, kind, calls), relayer_key=RELAYER_KEY)
     assert sandbox_chain.pusd_balance(wallet) == 4_000_000
     assert wallets.nonce(kind, OWNER) == 1
