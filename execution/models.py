@@ -116,6 +116,7 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="orders",
         help_text="Empty for venue orders reconciliation found and no strategy owns.",
+        db_index=False,  # lt_orders_strategy_status leads with it
     )
     signal = models.OneToOneField(
         "strategies.Signal",
@@ -150,7 +151,7 @@ class Order(models.Model):
     market = models.ForeignKey(
         Market, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
-    token_id = models.CharField(max_length=100, db_index=True)
+    token_id = models.CharField(max_length=100)
     side = models.CharField(max_length=4, choices=Side.choices)
     order_type = models.CharField(max_length=3, choices=OrderType.choices)
     purpose = models.CharField(
@@ -165,10 +166,11 @@ class Order(models.Model):
     size_matched = SharesField(default=0)
     avg_fill_price = PriceField(null=True, blank=True)
     status = models.CharField(
-        max_length=10, choices=OrderStatus.choices, default=OrderStatus.INTENT, db_index=True
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.INTENT
     )
-    venue_order_id = models.CharField(
-        max_length=100, null=True, blank=True, unique=True, help_text="Order hash."
+    # NULL until signed: many unsigned orders, one order per hash (lt_orders_venue_order_id_unique).
+    venue_order_id = models.CharField(  # noqa: DJ001
+        max_length=100, null=True, blank=True, help_text="Order hash."
     )
     signed_order = models.JSONField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -189,8 +191,18 @@ class Order(models.Model):
     class Meta:
         db_table = "lt_orders"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["strategy", "status"], name="lt_orders_strategy_status")]
+        # Declared here, not with db_index/unique on the fields: on PostgreSQL those add a
+        # second `varchar_pattern_ops` index per text column, for LIKE queries LT never
+        # makes, and every signal's INSERT would keep it up to date.
+        indexes = [
+            models.Index(fields=["strategy", "status"], name="lt_orders_strategy_status"),
+            models.Index(fields=["token_id"], name="lt_orders_token_id"),
+            models.Index(fields=["status"], name="lt_orders_status"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["venue_order_id"], name="lt_orders_venue_order_id_unique"
+            ),
             models.CheckConstraint(condition=Q(**_PRICE_IN_RANGE), name="lt_orders_price_range"),
             models.CheckConstraint(
                 condition=Q(reference_price__isnull=True)

@@ -287,7 +287,7 @@ def _state_reads(strategy: Strategy, token_id: str) -> list[Statement]:
         portfolio_query(strategy=strategy),
     ]
     if connection.vendor == "postgresql":
-        statements.append((_NEW_IDS_SQL, []))
+        statements.append((_new_ids_sql(), []))
     return statements
 
 
@@ -315,12 +315,25 @@ def _strategy_state_locked(ctx: _Ctx) -> RiskState:
     return instance_from(RiskState, state[0])
 
 
-# The ids of the decision and of its order, drawn up front so that an acceptance writes both,
-# and the budget reservation, in one round trip (an unused id is a harmless gap).
-_NEW_IDS_SQL = (
-    "SELECT nextval(pg_get_serial_sequence('lt_risk_decisions', 'id')), "
-    "nextval(pg_get_serial_sequence('lt_orders', 'id'))"
-)
+@cache
+def _new_ids_sql() -> str:
+    """The statement that draws the ids of the decision and of its order, up front, so that
+    an acceptance writes both, and the budget reservation, in one round trip (an unused id
+    is a harmless gap).
+
+    The sequences are looked up once: `pg_get_serial_sequence` in the statement itself cost
+    PostgreSQL more than the two `nextval`s (catalog lookups on every signal).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence('lt_risk_decisions', 'id'), "
+            "pg_get_serial_sequence('lt_orders', 'id')"
+        )
+        row = cursor.fetchone()
+    assert row is not None and all(row), "lt_risk_decisions and lt_orders need their id sequences"
+    # Qualified names, quoted where they need it: written in as string literals.
+    decisions, orders = (str(name).replace("'", "''") for name in row)
+    return f"SELECT nextval('{decisions}'::regclass), nextval('{orders}'::regclass)"
 
 
 def _state_row(where: str, params: list[Any], *, share: bool) -> RiskState | None:

@@ -514,7 +514,12 @@ class RiskDecision(models.Model):
 class BudgetReservation(models.Model):
     """The part of one order's notional held in one budget window."""
 
-    window = models.ForeignKey(BudgetWindow, on_delete=models.PROTECT, related_name="reservations")
+    window = models.ForeignKey(
+        BudgetWindow,
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        db_index=False,  # lt_budget_res_unique leads with it
+    )
     order = models.ForeignKey(
         "execution.Order", on_delete=models.CASCADE, related_name="budget_reservations"
     )

@@ -104,7 +104,12 @@ class ApiCredential(models.Model):
 class Signal(models.Model):
     """An FT signal as received; its risk decision and order hang off it."""
 
-    strategy = models.ForeignKey(Strategy, on_delete=models.PROTECT, related_name="signals")
+    strategy = models.ForeignKey(
+        Strategy,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        db_index=False,  # lt_signals_strategy_key_unique leads with it
+    )
     credential = models.ForeignKey(
         ApiCredential, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -152,13 +157,17 @@ class SignalNonce(models.Model):
     stale anyway, so `signal_nonces_prune` may delete it.
     """
 
-    signature = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=64)
     key_id = models.CharField(max_length=40)
     request_ts = models.BigIntegerField(db_index=True, help_text="X-LT-Timestamp, unix seconds.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "lt_signal_nonces"
+        # A constraint, not unique=True: that adds a LIKE index too, one more insert a signal.
+        constraints = [
+            models.UniqueConstraint(fields=["signature"], name="lt_signal_nonces_signature_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.key_id}@{self.request_ts}"
