@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,8 +31,12 @@ from .signing import (
     KEY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    CredentialChanged,
     SignalClient,
     SignalSignatureAuthentication,
+    SignatureInvalid,
+    SignedRequest,
+    request_verify,
 )
 
 
@@ -173,28 +178,52 @@ class SignalIntakeApi(APIView):
         payload = _json_object(request.body)
         if payload is None:
             return _bad_request({"non_field_errors": ["The body must be a JSON object."]})
-        named = payload.get("strategy")
-        if isinstance(named, str) and named != client.credential.strategy.slug:
-            raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
+        signed = client.signed
+        _check_strategy(payload, signed)
         try:
             validated = _signal_input().run_validation(payload)
         except serializers.ValidationError as error:
             return _bad_request(error.detail)
         try:
-            answer = signal_ingest(
-                signed=client.signed,
-                payload=validated,
-                request_hash=request_hash_of(payload),
-                market_data=snapshot(get_market_data(), validated["token_id"]),
-            )
-        except SignalReplayed as error:
-            raise exceptions.AuthenticationFailed(str(error)) from None
-        except IdempotencyKeyReused:
-            return Response(
-                {"detail": "This idempotency key was used with a different body."},
-                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
-        return Response(answer.body, status=answer.status)
+            return _decide(signed, payload, validated)
+        except CredentialChanged:
+            pass  # the strategy or its rules changed since this worker read them
+        except (OperationalError, InterfaceError):
+            if not signed.remembered:
+                raise
+            # A remembered key sends no query before the transaction, whose first statement
+            # is then the connection's health check: on a dead connection, start over once.
+            db = connections[DEFAULT_DB_ALIAS]
+            if not db.in_atomic_block:
+                db.close()
+        signed = request_verify(request, remember=False)
+        _check_strategy(payload, signed)
+        return _decide(signed, payload, validated)
+
+
+def _check_strategy(payload: dict[str, Any], signed: SignedRequest) -> None:
+    named = payload.get("strategy")
+    if isinstance(named, str) and named != signed.credential.strategy.slug:
+        raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
+
+
+def _decide(signed: SignedRequest, payload: dict[str, Any], validated: dict[str, Any]) -> Response:
+    """Store and decide the signal; its answer."""
+    try:
+        answer = signal_ingest(
+            signed=signed,
+            payload=validated,
+            request_hash=request_hash_of(payload),
+            market_data=snapshot(get_market_data(), validated["token_id"]),
+        )
+    except (SignalReplayed, SignatureInvalid) as error:
+        raise exceptions.AuthenticationFailed(str(error)) from None
+    except IdempotencyKeyReused:
+        return Response(
+            {"detail": "This idempotency key was used with a different body."},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return Response(answer.body, status=answer.status)
 
 
 class _PerThread(threading.local):

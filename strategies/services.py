@@ -24,7 +24,12 @@ from risk.selectors import Rows, Statement, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Signal, SignalNonce, Strategy
-from .signing import WINDOW_SECONDS, SignedRequest
+from .signing import (
+    WINDOW_SECONDS,
+    SignedRequest,
+    credential_check,
+    credential_check_statement,
+)
 
 
 @transaction.atomic
@@ -139,11 +144,13 @@ _NONCE_SQL = (
 
 
 def _claim_and_insert(signed: SignedRequest, signal: Signal) -> list[Rows] | None:
-    """Claim the request's signature, insert the signal unless its key is taken, and make
-    the decision's first reads (`decision_reads`: its locks, in its order), in one round trip.
+    """Check the key is still the one verified, claim the request's signature, insert the
+    signal unless its key is taken, and make the decision's first reads (`decision_reads`:
+    its locks, in its order), in one round trip.
 
-    A seen signature raises SignalReplayed, and the caller's transaction rolls the signal
-    row back with it. None: the idempotency key was used before (a replay of that signal).
+    A revoked key raises SignatureInvalid, a changed strategy or rules CredentialChanged, a
+    seen signature SignalReplayed: the caller's transaction rolls the signal row back with
+    them. None: the idempotency key was used before (a replay of that signal).
     """
     nonce_params: list[Any] = [
         signed.signature,
@@ -152,13 +159,15 @@ def _claim_and_insert(signed: SignedRequest, signal: Signal) -> list[Rows] | Non
         timezone.now(),
     ]
     strategy = signed.credential.strategy
-    claimed, inserted, *reads = statements_run(
+    current, claimed, inserted, *reads = statements_run(
         [
+            credential_check_statement(signed),
             (_NONCE_SQL, nonce_params),
             _signal_insert(signal),
             *decision_reads(strategy=strategy, token_id=signal.token_id),
         ]
     )
+    credential_check(signed, current)  # revoked, or changed since verified: roll back
     if not claimed:
         raise SignalReplayed("this signed request was already received")
     if not inserted:
@@ -239,6 +248,7 @@ def _credential_touch(credential: ApiCredential, now: datetime) -> None:
     last = credential.last_used_at
     if last is None or now - last >= timedelta(minutes=1):
         ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+        credential.last_used_at = now  # the instance a worker remembers (strategies.signing)
 
 
 def _answer_body(signal: Signal, decision: Decision) -> dict[str, Any]:

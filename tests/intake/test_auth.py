@@ -144,3 +144,72 @@ def test_a_runaway_sender_is_throttled_before_anything_is_written(setup, monkeyp
     assert response.status_code == 429
     assert row_counts() == before
     cache.clear()
+
+
+# --- keys a worker remembers (strategies.signing) -------------------------------------------
+
+
+def _queries_of(credential, secret, body) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = post_signal(Client(), credential, secret, body)
+    return response.status_code, len(captured.captured_queries)
+
+
+def test_a_remembered_key_is_verified_without_a_query_of_its_own(setup) -> None:
+    from strategies.signing import credential_forget
+
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    credential_forget(credential.key_id)
+    read = _queries_of(credential, secret, signal_body(strategy, yes))
+    remembered = _queries_of(credential, secret, signal_body(strategy, yes))
+    assert read[0] == remembered[0] == 201
+    assert remembered[1] == read[1] - 1
+
+
+def test_a_wrong_signature_for_a_remembered_key_is_still_refused(setup) -> None:
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    before = row_counts()
+    response = post_signal(Client(), credential, "not-the-secret", signal_body(strategy, yes))
+    _refused(response, before)
+
+
+def test_a_remembered_key_revoked_since_is_refused_and_writes_nothing(setup) -> None:
+    from strategies.services import credential_revoke
+
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    credential_revoke(credential=credential)
+    before = row_counts()
+    _refused(post_signal(Client(), credential, secret, signal_body(strategy, yes)), before)
+    _refused(post_signal(Client(), credential, secret, signal_body(strategy, yes)), before)
+
+
+def test_rules_changed_after_a_key_was_remembered_decide_the_next_signal(setup) -> None:
+    from decimal import Decimal
+
+    from risk.models import RiskRules
+
+    strategy, yes, credential, secret = setup
+    assert (
+        post_signal(Client(), credential, secret, signal_body(strategy, yes)).json()["reason_code"]
+        == "ACCEPTED"
+    )
+    RiskRules.objects.filter(pk=strategy.risk_rules_id).update(max_order_notional=Decimal("1"))
+    response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201
+    assert response.json()["reason_code"] == "ORDER_NOTIONAL_ABOVE_MAX"
+
+
+def test_a_strategy_switched_off_after_its_key_was_remembered_takes_no_signal(setup) -> None:
+    from strategies.models import Strategy
+
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    Strategy.objects.filter(pk=strategy.pk).update(mode="off")
+    response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.json()["reason_code"] == "STRATEGY_OFF"

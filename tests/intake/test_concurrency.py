@@ -89,3 +89,29 @@ def test_50_concurrent_duplicates_make_one_signal_and_the_same_answer(books) -> 
     assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
     assert Signal.objects.filter(strategy=strategy).count() == 1
     assert Order.objects.filter(strategy=strategy).count() == 1
+
+
+def test_a_remembered_key_on_a_dropped_connection_is_answered_once(books) -> None:
+    """A remembered key sends no query before the intake's transaction, so nothing checked the
+    connection: when the server has dropped it, the request starts over on a new one."""
+    import psycopg
+
+    strategy = strategy_with()
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    body = signal_body(strategy, yes)
+    response = post_signal(Client(), credential, secret, body)
+    assert response.status_code == 201, response.content
+    assert response.json()["reason_code"] == ReasonCode.ACCEPTED
+    assert Signal.objects.filter(idempotency_key=body["idempotency_key"]).count() == 1
