@@ -71,6 +71,7 @@ from .models import (
 )
 from .reasons import ReasonCode
 from .selectors import (
+    COMMIT,
     Holding,
     Portfolio,
     Rows,
@@ -115,7 +116,8 @@ class _Ctx:
     limit_price: Decimal = ZERO
     state: RiskState | None = None
     reads: list[Rows] | None = None  # of `decision_reads`, if the caller sent them
-    answer: Callable[[Decision], Statement] | None = None  # written with the decision
+    answer: Callable[[Decision], list[Statement]] | None = None  # written with the decision
+    finish: bool = False  # the decision's rows end the caller's transaction
     breakers: list[Breaker] | None = None  # read with the state lock
     new_ids: tuple[int, int] | None = None  # (decision, order), drawn with the state lock
     later: list[Model] = field(default_factory=list)  # rows written with the decision's
@@ -164,14 +166,17 @@ def risk_decide(
     market_data: MarketData,
     at: datetime | None = None,
     reads: Sequence[Rows] | None = None,
-    answer: Callable[[Decision], Statement] | None = None,
+    answer: Callable[[Decision], list[Statement]] | None = None,
+    finish: bool = False,
 ) -> Decision:
     """Check, size and budget one stored signal; write its decision (and order intent).
 
     `reads`: the rows of `decision_reads(...)` as the caller already ran them in this
-    transaction, with its own statements, to save the decision that round trip. `answer`: a
-    statement the caller writes about the decision (the intake's stored reply), sent with
-    the decision's own INSERTs; the Decision it gets has the ids of its rows.
+    transaction, with its own statements, to save the decision that round trip. `answer`:
+    statements the caller writes about the decision (the intake's stored reply), sent with
+    the decision's own INSERTs; the Decision it gets has the ids of its rows. `finish`: the
+    caller's outermost transaction has nothing more to write, so a COMMIT goes with those
+    INSERTs (PostgreSQL), one round trip fewer; the caller's own commit then has nothing to do.
     """
     strategy = signal.strategy
     ctx = _Ctx(
@@ -182,6 +187,7 @@ def risk_decide(
         at=at or timezone.now(),
         reads=None if reads is None else list(reads),
         answer=answer,
+        finish=finish,
     )
     try:
         sized = _run_checks(ctx)
@@ -688,8 +694,8 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
 
 
 def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
-    """INSERT `rows` (and the rows left for later), then the caller's `answer` statement, in
-    one round trip.
+    """INSERT `rows` (and the rows left for later), then the caller's `answer` statements
+    (and the COMMIT, when finishing), in one round trip.
 
     Rows with a pk go in as they are; the others read theirs back (nothing in the same batch
     may refer to those).
@@ -697,7 +703,9 @@ def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
     rows = [*rows, *ctx.later]
     statements = [insert_statement(row) for row in rows]
     if ctx.answer is not None:
-        statements.append(ctx.answer(decision))
+        statements.extend(ctx.answer(decision))
+    if ctx.finish and statements:
+        statements.append(COMMIT)
     returned = statements_run(statements) if statements else []
     for row, ids in zip(rows, returned, strict=False):
         row.pk = ids[0][0] if ids else row.pk

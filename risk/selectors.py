@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
 from itertools import pairwise
@@ -112,6 +112,9 @@ def strategy_risk_state(*, strategy: Strategy) -> RiskState:
 Statement = tuple[str, Sequence[Any]]
 Rows = list[tuple[Any, ...]]
 
+# Ends the transaction with the statements before it (PostgreSQL only; see `risk_decide`).
+COMMIT: Statement = ("COMMIT", ())
+
 
 def statements_run(statements: Sequence[Statement]) -> list[Rows]:
     """Run SQL statements in order, in the caller's transaction; the rows of each.
@@ -185,18 +188,48 @@ def _executes(db: BaseDatabaseWrapper, cursor: Any, statements: Sequence[Stateme
     for every batch of more than 50 parameters (the decision's INSERTs: 8% of a signal's CPU).
     """
     session = _session(db, cursor)
+    quote = session.quote
     executes = []
     for sql, params in statements:
+        if sql == COMMIT[0]:
+            executes.append(sql)  # not a statement PREPARE takes
+            continue
         name, prepare = _prepared_form(sql)
         if name not in session.names:
             cursor.execute(prepare)  # no parameters: "%" needs no escaping here
             session.names.add(name)
         if params:
-            values = b", ".join(b"NULL" if v is None else session.quote(v) for v in params)
+            values = b", ".join(
+                quote(v) if (plain := _PLAIN_LITERALS.get(type(v))) is None else plain(v, quote)
+                for v in params
+            )
             executes.append(f"EXECUTE {name}({values.decode(session.encoding)})")
         else:
             executes.append(f"EXECUTE {name}")
     return executes
+
+
+Quote = Callable[[Any], bytes]
+
+
+def _aware_literal(value: datetime, quote: Quote) -> bytes:
+    if value.tzinfo is None:
+        return quote(value)  # psycopg's, which says it is a `timestamp`
+    return b"'" + value.isoformat().encode() + b"'"
+
+
+# Literals of the types whose text cannot hold a quote or a backslash, written directly:
+# psycopg's quoting goes through its adapter machinery value by value (half the cost of
+# sending a signal's rows). Quoted values take the type of the prepared statement's
+# parameter. Exact types only: anything else (text above all) is quoted by psycopg.
+_PLAIN_LITERALS: dict[type, Callable[[Any, Quote], bytes]] = {
+    type(None): lambda value, quote: b"NULL",
+    bool: lambda value, quote: b"true" if value else b"false",
+    int: lambda value, quote: str(value).encode(),  # digits and a sign
+    Decimal: lambda value, quote: b"'" + str(value).encode() + b"'",  # digits, sign, ., E
+    datetime: _aware_literal,  # ISO 8601 with its offset
+    date: lambda value, quote: b"'" + value.isoformat().encode() + b"'",
+}
 
 
 def _session(db: BaseDatabaseWrapper, cursor: Any) -> _Session:

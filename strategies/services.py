@@ -109,15 +109,19 @@ def signal_ingest(
     reads = _claim_and_insert(signed, signal)
     if reads is None:
         return _replay(credential.strategy, payload["idempotency_key"], request_hash)
+    touch = _credential_touch(credential, now)
     decision = risk_decide(
         signal=signal,
         market_data=market_data,
         at=now,
         reads=reads,
-        answer=lambda decided: _answer_statement(signal, _answer_body(signal, decided)),
+        answer=lambda decided: [
+            _answer_statement(signal, _answer_body(signal, decided)),
+            *touch,
+        ],
+        finish=_outermost(),
     )
     body = _answer_body(signal, decision)  # as stored: the same decision, the same body
-    _credential_touch(credential, now)
     if decision.order is not None:
         order_id = decision.order.pk
         # robust: a failure to start sending must not turn a committed decision into a 500;
@@ -243,12 +247,25 @@ def _replay(strategy: Strategy, key: str, request_hash: str) -> IntakeAnswer:
     return IntakeAnswer(status=200, body=body)
 
 
-def _credential_touch(credential: ApiCredential, now: datetime) -> None:
-    # One write a minute per key at most: the column says "in use", not "every request".
+def _credential_touch(credential: ApiCredential, now: datetime) -> list[Statement]:
+    """The key's `last_used_at`, written with the decision: one write a minute per key at
+    most, as the column says "in use", not "every request"."""
     last = credential.last_used_at
-    if last is None or now - last >= timedelta(minutes=1):
-        ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
-        credential.last_used_at = now  # the instance a worker remembers (strategies.signing)
+    if last is not None and now - last < timedelta(minutes=1):
+        return []
+    credential.last_used_at = now  # the instance a worker remembers (strategies.signing)
+    return [(_TOUCH_SQL, [now, credential.pk])]
+
+
+_TOUCH_SQL = "UPDATE lt_api_credentials SET last_used_at = %s WHERE id = %s"
+
+
+def _outermost() -> bool:
+    """Whether the intake's transaction is the outermost one and commits when it ends, so
+    that its last statements may carry the COMMIT (`risk_decide`'s `finish`): on PostgreSQL,
+    not inside a caller's transaction (nor a test's)."""
+    db: Any = connections[DEFAULT_DB_ALIAS]
+    return bool(db.vendor == "postgresql" and db.commit_on_exit and len(db.atomic_blocks) == 1)
 
 
 def _answer_body(signal: Signal, decision: Decision) -> dict[str, Any]:

@@ -115,3 +115,28 @@ def test_a_remembered_key_on_a_dropped_connection_is_answered_once(books) -> Non
     assert response.status_code == 201, response.content
     assert response.json()["reason_code"] == ReasonCode.ACCEPTED
     assert Signal.objects.filter(idempotency_key=body["idempotency_key"]).count() == 1
+
+
+def test_the_decision_rows_carry_the_commit_and_the_executor_starts_after_it(
+    books, monkeypatch
+) -> None:
+    """Outside any caller's transaction the intake's last round trip ends with COMMIT (one
+    round trip fewer); what runs on commit still runs, once, after it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from strategies import services
+
+    started: list[int] = []
+    monkeypatch.setattr(services, "order_intent_accepted", started.append)
+    strategy = strategy_with()
+    _, yes, _ = market_pair(books)
+    credential, secret = credential_for(strategy)
+    with CaptureQueriesContext(connection) as captured:
+        response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201
+    order = Order.objects.get(signal_id=response.json()["signal_id"])
+    assert started == [order.pk]
+    # Django logs its own COMMIT too, which finds the transaction already committed.
+    *_, last, django_commit = (query["sql"] for query in captured.captured_queries)
+    assert last.count("EXECUTE") >= 4 and last.rstrip().endswith("COMMIT")  # rows, answer
+    assert django_commit == "COMMIT"

@@ -131,3 +131,14 @@ def test_schema_documents_the_signal_endpoint(client) -> None:
     operation = schema["paths"]["/api/v1/signals/"]["post"]
     assert {"201", "200", "400", "401", "422"} <= set(operation["responses"])
     assert "LTSignature" in schema["components"]["securitySchemes"]
+
+
+def test_inside_a_callers_transaction_the_intake_leaves_the_commit_to_it(setup) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    strategy, yes, credential, secret = setup
+    with CaptureQueriesContext(connection) as captured:
+        response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201
+    assert not any("COMMIT" in query["sql"] for query in captured.captured_queries)
