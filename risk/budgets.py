@@ -18,6 +18,7 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Round
 from django.utils import timezone
+from psycopg.errors import CheckViolation, NotNullViolation
 
 from execution.models import Order
 from ltproject.money import PUSD_PLACES, ZERO, quantize_pusd
@@ -25,7 +26,7 @@ from strategies.models import Strategy
 
 from .models import BudgetPeriod, BudgetReservation, BudgetWindow, RiskRules
 from .reasons import ReasonCode
-from .selectors import row_insert, statements_run
+from .selectors import Statement, row_insert, statements_run
 
 # The lock order every writer of lt_budget_windows follows.
 PERIOD_ORDER = (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY, BudgetPeriod.MONTHLY)
@@ -162,6 +163,65 @@ def _exceeded(
     return BudgetExceeded(
         period=period, limit=limit, used=window.reserved + window.spent, amount=amount
     )
+
+
+# --- holding with the decision's rows (PostgreSQL) ---------------------------------------
+# An accepted decision can hold its budget in the round trip that writes it, instead of one
+# of its own before: the UPDATEs (in the lock order) and the reservation rows go with the
+# decision's INSERTs, after a savepoint. The UPDATE holds unconditionally; an overdraft is
+# refused by the table's CHECK (lt_budget_windows_within_limit), and a window not opened
+# yet leaves the reservation's window NULL (refused too). Either way the statements after
+# the savepoint are rolled back and the budget is reserved the usual way (`budget_reserve`),
+# which opens the window or says which period is exceeded.
+HOLD_SAVEPOINT = "lt_budget_hold"
+
+_HOLD_SQL = """
+UPDATE lt_budget_windows
+   SET reserved = reserved + CAST(%s AS NUMERIC), "limit" = CAST(%s AS NUMERIC), updated_at = %s
+ WHERE strategy_id = %s AND period = %s AND window_start = %s
+"""
+
+_HELD_SQL = """
+INSERT INTO lt_budget_reservations (window_id, order_id, reserved, spent, released, updated_at)
+VALUES ((SELECT w.id FROM lt_budget_windows w
+          WHERE w.strategy_id = %s AND w.period = %s AND w.window_start = %s),
+        %s, %s, 0, 0, %s)
+"""
+
+
+def budget_hold_statements(
+    *, strategy: Strategy, rules: RiskRules, amount: Decimal, at: datetime
+) -> tuple[list[Statement], list[Statement], int]:
+    """(the UPDATEs that hold `amount` in every budgeted window, the INSERTs of the order's
+    reservations (their order id still to fill in, see `budget_held_statements`), the number
+    of windows), for `statements_run` after `SAVEPOINT HOLD_SAVEPOINT`."""
+    starts = window_starts(tz=rules.budget_timezone, at=at)
+    holds: list[Statement] = []
+    held: list[Statement] = []
+    for period in PERIOD_ORDER:
+        limit = period_limit(rules, period)
+        if limit is None:
+            continue
+        where = [strategy.pk, period.value, starts[period]]
+        holds.append((_HOLD_SQL, [amount, limit, at, *where]))
+        held.append((_HELD_SQL, [*where, None, amount, at]))
+    return holds, held, len(holds)
+
+
+def budget_held_statements(held: list[Statement], *, order_id: int) -> list[Statement]:
+    """The reservation INSERTs of `budget_hold_statements` for the order `order_id`."""
+    return [(sql, [*params[:3], order_id, *params[4:]]) for sql, params in held]
+
+
+def budget_hold_refused(error: BaseException) -> bool:
+    """Whether a failed batch was refused by the budget itself (see above)."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if isinstance(cause, CheckViolation):
+        return bool(diag and diag.constraint_name == "lt_budget_windows_within_limit")
+    if isinstance(cause, NotNullViolation):
+        return bool(diag and diag.table_name == "lt_budget_reservations")
+    return False
 
 
 def budget_reservations_create(*, order: Order, window_ids: list[int], amount: Decimal) -> None:

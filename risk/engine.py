@@ -25,6 +25,7 @@ wait for a calm book.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -46,7 +47,11 @@ from . import sizing
 from .breakers import OPEN_CODE, breakers_from, breakers_query
 from .breakers import breakers_evaluate as _breakers_evaluate
 from .budgets import (
+    HOLD_SAVEPOINT,
     BudgetExceeded,
+    budget_held_statements,
+    budget_hold_refused,
+    budget_hold_statements,
     budget_reservations_create,
     budget_reservations_new,
     budget_reserve,
@@ -85,6 +90,7 @@ from .selectors import (
     portfolio_query,
     realised_volatility,
     row_insert,
+    savepoint,
     statements_run,
     strategy_portfolio,
     strategy_risk_state,
@@ -147,6 +153,7 @@ class Sized:
     notional: Decimal
     position: Position | None = None
     window_ids: tuple[int, ...] = ()
+    hold: bool = False  # the budget is held with the decision's rows (`_accept`)
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,15 @@ def _run_checks(ctx: _Ctx) -> Sized:
     holdings = ctx.portfolio.holdings
     _check_exit_liquidity(ctx, size, holdings)
     _check_exposure(ctx, size, notional, holdings)
+    if ctx.new_ids is not None and _exhausted.get(ctx.strategy.pk, 0.0) <= time.monotonic():
+        return Sized(size=size, notional=notional, hold=True)  # PostgreSQL: see `_accept`
     return Sized(size=size, notional=notional, window_ids=_reserve(ctx, notional))
+
+
+# strategy id → until when (time.monotonic) its budget is reserved the usual way: one that
+# just refused an order is likely to refuse the next, and a refused hold costs a round trip.
+_exhausted: dict[int, float] = {}
+EXHAUSTED_FOR_SECONDS = 60.0
 
 
 def _check_mode(ctx: _Ctx) -> None:
@@ -678,35 +693,86 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
         # signal→POST latency starts, and what orders are listed by.
         created_at=timezone.now(),
     )
-    window_ids = list(sized.window_ids)
     if ctx.new_ids is None:  # SQLite: each INSERT hands back the id the next one refers to
         row_insert(decision)
         order.risk_decision = decision
         row_insert(order)
-        budget_reservations_create(order=order, window_ids=window_ids, amount=sized.notional)
+        budget_reservations_create(
+            order=order, window_ids=list(sized.window_ids), amount=sized.notional
+        )
         return _written(ctx, Decision(decision=decision, order=order), [])
     # ids drawn with the state lock: the INSERTs (and the caller's answer) share a round trip
     order.risk_decision = decision
+    accepted = Decision(decision=decision, order=order)
+    window_ids = sized.window_ids
+    if sized.hold:
+        held = _held(ctx, accepted, sized.notional)
+        if held is not None:
+            return held
+        try:  # refused: reserve the usual way, which opens the window or says what is over
+            window_ids = _reserve(ctx, sized.notional)
+        except Reject as reject:
+            _exhausted[ctx.strategy.pk] = time.monotonic() + EXHAUSTED_FOR_SECONDS
+            return _decision_rejected(ctx, reject)
     reservations = budget_reservations_new(
-        order=order, window_ids=window_ids, amount=sized.notional
+        order=order, window_ids=list(window_ids), amount=sized.notional
     )
-    return _written(ctx, Decision(decision=decision, order=order), [decision, order, *reservations])
+    return _written(ctx, accepted, [decision, order, *reservations])
 
 
-def _written(ctx: _Ctx, decision: Decision, rows: list[Model]) -> Decision:
-    """INSERT `rows` (and the rows left for later), then the caller's `answer` statements
-    (and the COMMIT, when finishing), in one round trip.
+def _held(ctx: _Ctx, accepted: Decision, notional: Decimal) -> Decision | None:
+    """Write the accepted decision with its budget held in the same round trip (see
+    risk.budgets); None, with nothing of it written, if the budget refused the hold."""
+    assert accepted.order is not None
+    rows: list[Model] = [accepted.decision, accepted.order]
+    holds, held, windows = budget_hold_statements(
+        strategy=ctx.strategy, rules=ctx.rules, amount=notional, at=ctx.at
+    )
+    ctx.note("budget", reserved=notional, windows=windows)
+    if not holds:  # no budgeted period: nothing to hold
+        return _written(ctx, accepted, rows)
+    order_id = ctx.new_ids[1] if ctx.new_ids else None
+    assert order_id is not None
+    try:
+        return _written(
+            ctx,
+            accepted,
+            rows,
+            before=[savepoint("SAVEPOINT", HOLD_SAVEPOINT), *holds],
+            after=[
+                *budget_held_statements(held, order_id=order_id),
+                savepoint("RELEASE SAVEPOINT", HOLD_SAVEPOINT),
+            ],
+        )
+    except IntegrityError as error:
+        if not budget_hold_refused(error):
+            raise
+    statements_run([savepoint("ROLLBACK TO SAVEPOINT", HOLD_SAVEPOINT)])
+    return None
+
+
+def _written(
+    ctx: _Ctx,
+    decision: Decision,
+    rows: list[Model],
+    *,
+    before: Sequence[Statement] = (),
+    after: Sequence[Statement] = (),
+) -> Decision:
+    """INSERT `rows` (and the rows left for later) between the statements `before` and
+    `after`, then the caller's `answer` statements (and the COMMIT, when finishing), in one
+    round trip.
 
     Rows with a pk go in as they are; the others read theirs back (nothing in the same batch
     may refer to those).
     """
     rows = [*rows, *ctx.later]
-    statements = [insert_statement(row) for row in rows]
+    statements = [*before, *(insert_statement(row) for row in rows), *after]
     if ctx.answer is not None:
         statements.extend(ctx.answer(decision))
     if ctx.finish and statements:
         statements.append(COMMIT)
-    returned = statements_run(statements) if statements else []
+    returned = statements_run(statements)[len(before) :] if statements else []
     for row, ids in zip(rows, returned, strict=False):
         row.pk = ids[0][0] if ids else row.pk
         row._state.adding = False

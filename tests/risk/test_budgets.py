@@ -177,3 +177,84 @@ def test_the_database_refuses_an_overspend_from_code_that_skips_the_service(book
             "UPDATE lt_budget_windows SET reserved = reserved + 90.01 WHERE strategy_id = %s",
             [strategy.pk],
         )
+
+
+# --- the hold written with the decision (PostgreSQL) ----------------------------------------
+
+
+def _decided_with_queries(strategy, token, books):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        result = decide(strategy, token, books)
+    return result, [q["sql"] for q in captured.captured_queries]
+
+
+@time_machine.travel(NOON, tick=False)
+def test_an_accepted_order_holds_its_budget_in_the_round_trip_that_writes_it(
+    books, monkeypatch
+) -> None:
+    from risk import engine
+
+    strategy = strategy_with(budget_daily=D(100), budget_weekly=D(500))
+    _, yes, _ = market_pair(books)
+    decide(strategy, yes, books)  # opens this period's windows
+    result, queries = _decided_with_queries(strategy, yes, books)
+    assert result.accepted
+    (batch,) = [q for q in queries if "SAVEPOINT lt_budget_hold" in q]
+    assert "RELEASE SAVEPOINT lt_budget_hold" in batch
+    monkeypatch.setitem(engine._exhausted, strategy.pk, float("inf"))  # the usual way
+    usual, usual_queries = _decided_with_queries(strategy, yes, books)
+    assert usual.accepted
+    assert len(queries) == len(usual_queries) - 2  # no round trip per window of its own
+    windows = {w.period: w for w in BudgetWindow.objects.filter(strategy=strategy)}
+    notional = result.order.notional
+    assert windows[BudgetPeriod.DAILY].reserved == windows[BudgetPeriod.WEEKLY].reserved
+    assert windows[BudgetPeriod.DAILY].reserved == 3 * notional
+    held = BudgetReservation.objects.filter(order=result.order)
+    assert sorted(r.window.period for r in held) == [BudgetPeriod.DAILY, BudgetPeriod.WEEKLY]
+    assert all(r.reserved == notional for r in held)
+    assert result.decision.checks["budget"] == {"reserved": str(notional), "windows": 2}
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_first_order_of_a_period_opens_its_windows_and_holds_in_them(books) -> None:
+    strategy = strategy_with(budget_daily=D(100), budget_monthly=D(1000))
+    _, yes, _ = market_pair(books)
+    assert not BudgetWindow.objects.filter(strategy=strategy).exists()
+    result = decide(strategy, yes, books)
+    assert result.order is not None
+    reservations = BudgetReservation.objects.filter(order=result.order)
+    held = {r.window.period: r.reserved for r in reservations}
+    notional = result.order.notional
+    assert held == {BudgetPeriod.DAILY: notional, BudgetPeriod.MONTHLY: notional}
+    assert BudgetWindow.objects.get(strategy=strategy, period=BudgetPeriod.WEEKLY).reserved == 0
+
+
+@time_machine.travel(NOON, tick=False)
+def test_after_a_refusal_the_strategy_reserves_the_usual_way_for_a_while(
+    books, monkeypatch
+) -> None:
+    from risk import engine
+
+    strategy = strategy_with(budget_daily=D(100))
+    _, yes, _ = market_pair(books)
+    _used(strategy, BudgetPeriod.DAILY, D("95"))
+    refused, queries = _decided_with_queries(strategy, yes, books)
+    assert refused.decision.reason_code == ReasonCode.BUDGET_DAILY_EXCEEDED
+    assert any("ROLLBACK TO SAVEPOINT lt_budget_hold" in q for q in queries)
+    noted = refused.decision.checks["budget"]
+    assert noted["period"] == "daily"
+    assert [D(noted[k]) for k in ("limit", "used", "amount")] == [D(100), D(95), D(10)]
+    window = BudgetWindow.objects.get(strategy=strategy, period=BudgetPeriod.DAILY)
+    assert window.reserved == D("95") and not BudgetReservation.objects.exists()
+
+    again, queries = _decided_with_queries(strategy, yes, books)
+    assert again.decision.reason_code == ReasonCode.BUDGET_DAILY_EXCEEDED
+    assert not any("SAVEPOINT lt_budget_hold" in q for q in queries)
+
+    monkeypatch.setitem(engine._exhausted, strategy.pk, 0.0)  # the while is over
+    BudgetWindow.objects.filter(pk=window.pk).update(reserved=D("0"))
+    accepted, queries = _decided_with_queries(strategy, yes, books)
+    assert accepted.accepted
+    assert any("SAVEPOINT lt_budget_hold" in q for q in queries)

@@ -56,3 +56,51 @@ def test_the_same_statement_is_prepared_once_per_connection() -> None:
             ["%CAST($11 AS text)%"],
         )
         assert cursor.fetchone() == (1,)
+
+
+def _generic(obj) -> list:
+    """The parameters Django's own path would send (Field.get_db_prep_save of pre_save)."""
+    fields = [f for f in type(obj)._meta.concrete_fields if obj.pk is not None or not f.primary_key]
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _comparable(values) -> list:
+    return [getattr(v, "obj", v) for v in values]  # psycopg's Jsonb wraps the JSON value
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField Order.lease_until received a naive")
+def test_insert_parameters_are_the_ones_django_would_send() -> None:
+    import time_machine
+
+    from execution.models import OrderStatus
+    from risk.selectors import insert_statement
+    from tests.factories import (
+        BudgetReservationFactory,
+        MidPriceFactory,
+        OrderFactory,
+        RiskDecisionFactory,
+        SignalFactory,
+    )
+
+    with time_machine.travel(datetime(2026, 11, 26, 12, tzinfo=UTC), tick=False):
+        order = OrderFactory.build(
+            id=41,
+            strategy=None,
+            status=OrderStatus.LIVE,  # a str enum
+            expires_at=datetime(2026, 11, 27, tzinfo=UTC),
+            signed_order={"salt": "1", "price": "0.5"},
+            size_matched=3,  # an int for a decimal column
+            attempts=True,  # a bool for an integer column
+            lease_until=datetime(2026, 11, 26, 13, 0),  # naive
+        )
+        built = [
+            order,
+            RiskDecisionFactory.build(checks={"budget": {"reserved": "10"}}),
+            SignalFactory.build(),
+            BudgetReservationFactory.build(order=order),
+            MidPriceFactory.build(),
+        ]
+        for obj in built:
+            _, params = insert_statement(obj)
+            assert _comparable(params) == _comparable(_generic(obj)), type(obj).__name__
+            assert [type(v) for v in params] == [type(v) for v in _generic(obj)]
