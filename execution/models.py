@@ -140,6 +140,7 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="exit_orders",
         help_text="The position an exit order closes.",
+        db_index=False,  # lt_orders_position: exit orders only
     )
     redemption = models.ForeignKey(
         "redemption.Redemption",
@@ -147,6 +148,7 @@ class Order(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="orders",
+        db_index=False,  # lt_orders_redemption: merge orders only
     )
     market = models.ForeignKey(
         Market, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
@@ -198,10 +200,23 @@ class Order(models.Model):
             models.Index(fields=["strategy", "status"], name="lt_orders_strategy_status"),
             models.Index(fields=["token_id"], name="lt_orders_token_id"),
             models.Index(fields=["status"], name="lt_orders_status"),
+            # Partial: most orders have neither, and an intent's INSERT skips both.
+            models.Index(
+                fields=["position"],
+                name="lt_orders_position",
+                condition=Q(position__isnull=False),
+            ),
+            models.Index(
+                fields=["redemption"],
+                name="lt_orders_redemption",
+                condition=Q(redemption__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["venue_order_id"], name="lt_orders_venue_order_id_unique"
+                fields=["venue_order_id"],
+                name="lt_orders_venue_order_id_unique",
+                condition=Q(venue_order_id__isnull=False),  # an intent has none yet
             ),
             models.CheckConstraint(condition=Q(**_PRICE_IN_RANGE), name="lt_orders_price_range"),
             models.CheckConstraint(
