@@ -213,3 +213,18 @@ def test_a_strategy_switched_off_after_its_key_was_remembered_takes_no_signal(se
     Strategy.objects.filter(pk=strategy.pk).update(mode="off")
     response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
     assert response.json()["reason_code"] == "STRATEGY_OFF"
+
+
+def test_a_strategy_renamed_after_its_key_was_remembered_is_known_by_its_new_name(setup) -> None:
+    from strategies.models import Strategy
+
+    strategy, yes, credential, secret = setup
+    assert post_signal(Client(), credential, secret, signal_body(strategy, yes)).status_code == 201
+    old_slug = strategy.slug
+    Strategy.objects.filter(pk=strategy.pk).update(slug="renamed")
+    strategy.slug = "renamed"
+    response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
+    assert response.status_code == 201, response.content
+    before = row_counts()
+    stale = {**signal_body(strategy, yes), "strategy": old_slug}
+    _refused(post_signal(Client(), credential, secret, stale), before)
