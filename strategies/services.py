@@ -12,15 +12,14 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Field
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from execution.models import Order
 from risk.engine import Decision, decision_reads, risk_decide
 from risk.market_data import MarketData
 from risk.models import RiskRules, RiskState
-from risk.selectors import Rows, Statement, statements_run
+from risk.selectors import Rows, Statement, insert_statement, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Signal, SignalNonce, Strategy
@@ -209,24 +208,19 @@ def _signal_from(
     )
 
 
-def _signal_insert(signal: Signal) -> tuple[str, list[Any]]:
+def _signal_insert(signal: Signal) -> Statement:
     """INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first to commit,
     then finds its row instead of failing halfway through the transaction."""
-    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local lookup
-    sql, fields = _signal_insert_sql()
-    return sql, [f.get_db_prep_save(f.pre_save(signal, True), db) for f in fields]
+    plain, params = insert_statement(signal)  # the signal has no pk: a new one is returned
+    return _on_conflict(plain), params
 
 
 @cache
-def _signal_insert_sql() -> tuple[str, list[Field[Any, Any]]]:
-    fields = [f for f in Signal._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = (
-        f"INSERT INTO {Signal._meta.db_table} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        "ON CONFLICT (strategy_id, idempotency_key) DO NOTHING RETURNING id"
-    )
-    return sql, fields
+def _on_conflict(plain: str) -> str:
+    returning = " RETURNING "
+    assert returning in plain
+    head, tail = plain.rsplit(returning, 1)
+    return f"{head} ON CONFLICT (strategy_id, idempotency_key) DO NOTHING{returning}{tail}"
 
 
 _ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s WHERE id = %s"
