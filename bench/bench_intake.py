@@ -1,10 +1,14 @@
 """`intake`: signals/s through `POST /api/v1/signals/` with risk decisions, and their latency.
 
 A fresh PostgreSQL database (`<DATABASE_URL name>_bench_intake`) is migrated and given eight
-paper strategies and twenty markets; gunicorn serves the real WSGI app on loopback; a client
-sends pre-signed signals over keep-alive connections. `intake` is the loaded run (throughput,
-p50/p99 under load), `intake_latency` one signal at a time (the decision's own latency).
-Afterwards every budget window is checked: reserved + spent <= limit. Target: ≥ 300/s.
+paper strategies and twenty markets; gunicorn serves the real WSGI app on loopback; eight
+client threads send pre-signed signals over TCP, a connection per request (gunicorn's sync
+workers close it after the answer). `intake` is the loaded run (throughput, p50/p99 under
+load), `intake_latency` one signal at a time (the decision's own latency). Afterwards every
+budget window is checked: reserved + spent <= limit. Target: ≥ 300/s.
+
+The machine's speed drifts by a fifth over minutes, so compare code by serving both versions
+side by side and loading them in turns, not by runs minutes apart.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ STRATEGIES, TOKENS = 8, 20
 N_LOADED = int(os.environ.get("LT_BENCH_INTAKE_N", "4000"))
 N_SEQUENTIAL = 300
 CONCURRENCY = int(os.environ.get("LT_BENCH_INTAKE_CONCURRENCY", "8"))
-# Sync workers measured faster than gthread here: the GIL makes threads queue anyway. Four
+# Sync workers measured as fast as gthread with keep-alive here (within 2 %, the difference
+# in the client's own CPU) and need no pool of threads behind a GIL. Four
 # for two cores: while a worker waits on PostgreSQL (a commit's WAL flush above all), another
 # uses the CPU. Served side by side and loaded in turns, four answered 3-5 % more signals a
 # second than three at the same CPU a signal; five, no more than four.
