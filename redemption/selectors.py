@@ -46,5 +46,5 @@ def alert_exists(*, dedupe_key: str) -> bool:
 
 
 def redemptions_due() -> QuerySet[Redemption]:
-    """Open EOA redemptions, oldest first (what a pass would look at)."""
+    """Open redemptions that send a transaction, oldest first (what a pass would look at)."""
     return Redemption.objects.filter(state__in=OPEN_STATES, route__in=SENDING_ROUTES).order_by("pk")

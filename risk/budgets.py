@@ -190,11 +190,10 @@ VALUES ((SELECT w.id FROM lt_budget_windows w
 
 
 def budget_hold_statements(
-    *, strategy: Strategy, rules: RiskRules, amount: Decimal, at: datetime
-) -> tuple[list[Statement], list[Statement], int]:
+    *, strategy: Strategy, rules: RiskRules, order_id: int, amount: Decimal, at: datetime
+) -> tuple[list[Statement], list[Statement]]:
     """(the UPDATEs that hold `amount` in every budgeted window, the INSERTs of the order's
-    reservations (their order id still to fill in, see `budget_held_statements`), the number
-    of windows), for `statements_run` after `SAVEPOINT HOLD_SAVEPOINT`."""
+    reservations in them), for `statements_run` after `SAVEPOINT HOLD_SAVEPOINT`."""
     starts = window_starts(tz=rules.budget_timezone, at=at)
     holds: list[Statement] = []
     held: list[Statement] = []
@@ -204,13 +203,8 @@ def budget_hold_statements(
             continue
         where = [strategy.pk, period.value, starts[period]]
         holds.append((_HOLD_SQL, [amount, limit, at, *where]))
-        held.append((_HELD_SQL, [*where, None, amount, at]))
-    return holds, held, len(holds)
-
-
-def budget_held_statements(held: list[Statement], *, order_id: int) -> list[Statement]:
-    """The reservation INSERTs of `budget_hold_statements` for the order `order_id`."""
-    return [(sql, [*params[:3], order_id, *params[4:]]) for sql, params in held]
+        held.append((_HELD_SQL, [*where, order_id, amount, at]))
+    return holds, held
 
 
 def budget_hold_refused(error: BaseException) -> bool:

@@ -49,7 +49,6 @@ from .breakers import breakers_evaluate as _breakers_evaluate
 from .budgets import (
     HOLD_SAVEPOINT,
     BudgetExceeded,
-    budget_held_statements,
     budget_hold_refused,
     budget_hold_statements,
     budget_reservations_create,
@@ -723,26 +722,22 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
 def _held(ctx: _Ctx, accepted: Decision, notional: Decimal) -> Decision | None:
     """Write the accepted decision with its budget held in the same round trip (see
     risk.budgets); None, with nothing of it written, if the budget refused the hold."""
-    assert accepted.order is not None
-    rows: list[Model] = [accepted.decision, accepted.order]
-    holds, held, windows = budget_hold_statements(
-        strategy=ctx.strategy, rules=ctx.rules, amount=notional, at=ctx.at
+    order = accepted.order
+    assert order is not None and order.pk is not None  # its id drawn with the state lock
+    rows: list[Model] = [accepted.decision, order]
+    holds, held = budget_hold_statements(
+        strategy=ctx.strategy, rules=ctx.rules, order_id=order.pk, amount=notional, at=ctx.at
     )
-    ctx.note("budget", reserved=notional, windows=windows)
+    ctx.note("budget", reserved=notional, windows=len(holds))
     if not holds:  # no budgeted period: nothing to hold
         return _written(ctx, accepted, rows)
-    order_id = ctx.new_ids[1] if ctx.new_ids else None
-    assert order_id is not None
     try:
         return _written(
             ctx,
             accepted,
             rows,
             before=[savepoint("SAVEPOINT", HOLD_SAVEPOINT), *holds],
-            after=[
-                *budget_held_statements(held, order_id=order_id),
-                savepoint("RELEASE SAVEPOINT", HOLD_SAVEPOINT),
-            ],
+            after=[*held, savepoint("RELEASE SAVEPOINT", HOLD_SAVEPOINT)],
         )
     except IntegrityError as error:
         if not budget_hold_refused(error):

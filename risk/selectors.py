@@ -275,12 +275,13 @@ def _prepared_form(sql: str) -> tuple[str, str]:
     return name, f"PREPARE {name} AS {body}"
 
 
-def insert_statement(obj: Model) -> Statement:
+def insert_statement(obj: Model, *, on_conflict: str = "") -> Statement:
     """The INSERT of a new model instance, for `statements_run`: with its pk when it is set
-    (drawn beforehand), else returning the new one."""
+    (drawn beforehand), else returning the new one (no row when `on_conflict`, e.g.
+    "(col, col) DO NOTHING", skipped it)."""
     db = connections[DEFAULT_DB_ALIAS]
     with_pk = obj.pk is not None
-    sql, fields = _insert_sql(type(obj), with_pk=with_pk)
+    sql, fields = _insert_sql(type(obj), with_pk=with_pk, on_conflict=on_conflict)
     if db.vendor != "postgresql":
         return sql, [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     params = []
@@ -356,13 +357,17 @@ def _preparers(
 
 
 @cache
-def _insert_sql(model: type[Model], *, with_pk: bool) -> tuple[str, tuple[Any, ...]]:
+def _insert_sql(
+    model: type[Model], *, with_pk: bool, on_conflict: str = ""
+) -> tuple[str, tuple[Any, ...]]:
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if with_pk or not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
+    if on_conflict:
+        sql += f" ON CONFLICT {on_conflict}"
     if not with_pk:
         sql += f" RETURNING {quote(meta.pk.column) if meta.pk else 'id'}"
     return sql, fields

@@ -178,11 +178,7 @@ class SignalIntakeApi(APIView):
         payload = _json_object(request.body)
         if payload is None:
             return _bad_request({"non_field_errors": ["The body must be a JSON object."]})
-        signed = client.signed
-        if signed.remembered and _names_another_strategy(payload, signed):
-            signed = request_verify(request, remember=False)  # renamed since remembered?
-        if _names_another_strategy(payload, signed):
-            raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
+        signed = _for_named_strategy(request, payload, client.signed)
         try:
             validated = _signal_input().run_validation(payload)
         except serializers.ValidationError as error:
@@ -204,9 +200,7 @@ class SignalIntakeApi(APIView):
                 db = connections[DEFAULT_DB_ALIAS]
                 if not db.in_atomic_block:
                     db.close()
-            signed = request_verify(request, remember=False)
-            if _names_another_strategy(payload, signed):
-                raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
+            signed = _for_named_strategy(request, payload, request_verify(request, remember=False))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
@@ -215,9 +209,19 @@ class SignalIntakeApi(APIView):
 _ATTEMPTS = 3
 
 
-def _names_another_strategy(payload: dict[str, Any], signed: SignedRequest) -> bool:
+def _for_named_strategy(
+    request: Request, payload: dict[str, Any], signed: SignedRequest
+) -> SignedRequest:
+    """`signed`, if the body names its key's strategy (or none); 401 if it names another.
+
+    A remembered key is read again first: the strategy may have been renamed since.
+    """
     named = payload.get("strategy")
-    return isinstance(named, str) and named != signed.credential.strategy.slug
+    if not isinstance(named, str) or named == signed.credential.strategy.slug:
+        return signed
+    if signed.remembered:
+        return _for_named_strategy(request, payload, request_verify(request, remember=False))
+    raise exceptions.AuthenticationFailed("this key does not belong to that strategy")
 
 
 def _decide(signed: SignedRequest, payload: dict[str, Any], validated: dict[str, Any]) -> Response:

@@ -8,7 +8,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -211,16 +210,7 @@ def _signal_from(
 def _signal_insert(signal: Signal) -> Statement:
     """INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first to commit,
     then finds its row instead of failing halfway through the transaction."""
-    plain, params = insert_statement(signal)  # the signal has no pk: a new one is returned
-    return _on_conflict(plain), params
-
-
-@cache
-def _on_conflict(plain: str) -> str:
-    returning = " RETURNING "
-    assert returning in plain
-    head, tail = plain.rsplit(returning, 1)
-    return f"{head} ON CONFLICT (strategy_id, idempotency_key) DO NOTHING{returning}{tail}"
+    return insert_statement(signal, on_conflict="(strategy_id, idempotency_key) DO NOTHING")
 
 
 _ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s WHERE id = %s"
