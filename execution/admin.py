@@ -4,7 +4,16 @@ from django.contrib import admin
 
 from ltproject.admin_utils import ReadOnlyAdmin
 
-from .models import Fill, Market, MarketToken, MidPrice, Order, Position, SyncCursor
+from .models import (
+    Fill,
+    Market,
+    MarketToken,
+    MidPrice,
+    Order,
+    Position,
+    ReconcileRun,
+    SyncCursor,
+)
 
 
 class MarketTokenInline(admin.TabularInline):
@@ -61,6 +70,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "size_matched",
         "status",
         "mode",
+        "redemption",
     )
     list_filter = ("status", "mode", "purpose", "side", "strategy")
     search_fields = ("venue_order_id", "token_id")
@@ -100,3 +110,19 @@ class MidPriceAdmin(ReadOnlyAdmin):
 @admin.register(SyncCursor)
 class SyncCursorAdmin(ReadOnlyAdmin):
     list_display = ("name", "cursor", "updated_at")
+
+
+@admin.register(ReconcileRun)
+class ReconcileRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "agreed",
+        "fills_recorded",
+        "orders_imported",
+        "orders_closed",
+        "collateral",
+        "persisting",
+        "error",
+    )
+    list_filter = ("agreed",)
+    date_hierarchy = "started_at"

@@ -445,13 +445,24 @@ def _reject(order: Order, rejection: OrderRejected) -> Order:
     risk_hooks.budget_release_rest(order=order)
     if rejection.reason == RejectReason.INSUFFICIENT_BALANCE:
         # Still refused after a balance refresh: the wallet really lacks funds or allowance.
+        wallet = "pUSD" if order.side == Side.BUY else "shares"
         alert_create(
             reason_code="VENUE_BALANCE_REJECTED",
             severity=Alert.Severity.CRITICAL,
             strategy=order.strategy,
-            subject=f"Order {order.pk} refused: not enough balance / allowance",
+            subject=f"Order refused by the venue: not enough {wallet} or allowance",
             message=f"{SEND_ATTEMPTS} sends, with a balance refresh between: {rejection.message}",
-            context={"order_id": order.pk, "token_id": order.token_id},
+            context={
+                "order": order.pk,
+                "side": order.side,
+                "size (shares)": order.size,
+                "limit price": order.price,
+                "notional (pUSD)": order.notional,
+            },
+            action="The order was dropped and its budget released; later orders of the "
+            "strategy are tried as usual. Fund the wallet or set its allowance.",
+            dedupe_key=f"venue-balance-rejected:{order.strategy_id or 'none'}",
+            token_id=order.token_id,
         )
     return order
 

@@ -389,3 +389,37 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReconcileRun(models.Model):
+    """One reconciliation pass and what it found; the wallet health check reads the latest.
+
+    A balance mismatch is reported as persisting (`persisting`) only when the pass before
+    found the same token off too: one pass can catch a settlement in flight.
+    """
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    agreed = models.BooleanField(
+        default=False, help_text="Every balance matched the ledger (a clean pass)."
+    )
+    fills_recorded = models.PositiveIntegerField(default=0)
+    orders_imported = models.PositiveIntegerField(default=0)
+    orders_closed = models.PositiveIntegerField(default=0)
+    mismatches = models.JSONField(
+        default=dict, blank=True, help_text="token id → [ledger shares, wallet shares]."
+    )
+    persisting = models.JSONField(
+        default=list, blank=True, help_text="Tokens off in this pass and the one before."
+    )
+    collateral = MoneyField(null=True, blank=True, help_text="The wallet's pUSD, as seen.")
+    error = models.TextField(blank=True, help_text="Why the pass did not finish.")
+
+    class Meta:
+        db_table = "lt_reconcile_runs"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"reconcile {self.started_at:%Y-%m-%d %H:%M:%S} ({'clean' if self.agreed else 'off'})"
+        )

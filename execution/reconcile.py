@@ -10,7 +10,10 @@ on demand (`lt_reconcile`). Steps, each idempotent:
    filled or cancelled at the venue, or never seen (closed out, budget released);
 4. live positions are compared with the wallet's token balances; a mismatch is reported.
 
-Success stamps the global risk state's `reconciled_at`.
+Success stamps the global risk state's `reconciled_at`. Every pass is stored
+(`ReconcileRun`). A balance mismatch is alerted (critical) only when it persists across two
+passes: a settlement in flight shows up once and is gone by the next pass, and is not a loss.
+A clean pass resolves the alert.
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ from django.utils import timezone
 from ltproject.domain import OrderType, TradingMode
 from ltproject.money import quantize_pusd
 from monitoring.models import Alert
-from monitoring.services import alert_create
+from monitoring.services import alert_create, alert_resolve
 from risk.selectors import global_risk_state
 
 from . import risk_hooks
 from .executor import UNKNOWN_GRACE, order_resolve_unknown
-from .models import Order, OrderPurpose, OrderStatus, Position, PositionStatus
+from .models import Order, OrderPurpose, OrderStatus, Position, PositionStatus, ReconcileRun
 from .sync import OPEN_AT_VENUE, fills_sync
 from .venue import VenueAdapter, VenueOrder
 from .venue.session import get_venue
 
 BALANCE_TOLERANCE = Decimal("0.01")  # shares: rounding dust between venue and ledger
+MISMATCH_KEY = "reconcile-mismatch"
 
 
 @dataclass
@@ -44,6 +48,8 @@ class ReconcileReport:
     orders_imported: list[str] = field(default_factory=list)
     orders_closed: list[str] = field(default_factory=list)
     balance_mismatches: dict[str, tuple[str, str]] = field(default_factory=dict)
+    persisting: list[str] = field(default_factory=list)
+    collateral: Decimal | None = None
 
     @property
     def clean(self) -> bool:
@@ -51,14 +57,22 @@ class ReconcileReport:
 
 
 def reconcile(*, venue: VenueAdapter | None = None) -> ReconcileReport:
-    venue = venue or get_venue()
-    report = ReconcileReport()
-    venue_open = {o.order_id: o for o in venue.open_orders()}
-    report.orders_imported = [_import(o) for o in venue_open.values() if _unknown(o.order_id)]
-    report.fills_recorded = fills_sync(venue=venue)
-    _close_out_missing(venue, venue_open, report)
-    report.balance_mismatches = _balance_mismatches(venue)
-    _stamp(report)
+    run = ReconcileRun.objects.create()
+    try:
+        venue = venue or get_venue()
+        report = ReconcileReport()
+        venue_open = {o.order_id: o for o in venue.open_orders()}
+        report.orders_imported = [_import(o) for o in venue_open.values() if _unknown(o.order_id)]
+        report.fills_recorded = fills_sync(venue=venue)
+        _close_out_missing(venue, venue_open, report)
+        report.balance_mismatches = _balance_mismatches(venue)
+        report.collateral = venue.balance().balance
+    except Exception as error:
+        ReconcileRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    _stamp(report, run)
     return report
 
 
@@ -147,16 +161,51 @@ def _balance_mismatches(venue: VenueAdapter) -> dict[str, tuple[str, str]]:
     return mismatches
 
 
-def _stamp(report: ReconcileReport) -> None:
+@transaction.atomic
+def _stamp(report: ReconcileReport, run: ReconcileRun) -> None:
+    """Store the pass; a clean one vouches for the ledger, a persisting mismatch alerts."""
+    report.persisting = _persisting(report, before=run)
+    ReconcileRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        agreed=report.clean,
+        fills_recorded=report.fills_recorded,
+        orders_imported=len(report.orders_imported),
+        orders_closed=len(report.orders_closed),
+        mismatches={t: list(pair) for t, pair in report.balance_mismatches.items()},
+        persisting=report.persisting,
+        collateral=report.collateral,
+    )
     state = global_risk_state()
     if report.clean:
         type(state).objects.filter(pk=state.pk).update(reconciled_at=timezone.now())
+        alert_resolve(dedupe_key=MISMATCH_KEY, note="a reconciliation pass found no difference")
         return
+    if not report.persisting:
+        return  # once is not yet a mismatch: the next pass decides
+    persisting = {t: report.balance_mismatches[t] for t in report.persisting}
     alert_create(
         reason_code="RECONCILE_MISMATCH",
         severity=Alert.Severity.CRITICAL,
-        subject=f"Reconciliation: {len(report.balance_mismatches)} token balance(s) differ",
-        message="Ledger shares vs wallet shares per token; new live entries stay halted.",
-        context={"mismatches": report.balance_mismatches},
-        dedupe_key="reconcile-mismatch",
+        subject=f"Reconciliation: {len(persisting)} token balance(s) differ in two passes",
+        message="Shares in LT's ledger against shares in the wallet, per token "
+        "(ledger / wallet), found off in two passes in a row.",
+        context={"ledger / wallet": persisting},
+        action="New live entries are refused (NOT_RECONCILED) from 5 minutes after the last "
+        "clean pass until a pass finds the ledger and the wallet in agreement.",
+        dedupe_key=MISMATCH_KEY,
+        token_id=report.persisting[0],
     )
+
+
+def _persisting(report: ReconcileReport, *, before: ReconcileRun) -> list[str]:
+    """Tokens off in this pass and in the last finished pass before it."""
+    if report.clean:
+        return []
+    previous = (
+        ReconcileRun.objects.filter(finished_at__isnull=False, error="", pk__lt=before.pk)
+        .order_by("-pk")
+        .first()
+    )
+    if previous is None:
+        return []
+    return sorted(set(report.balance_mismatches) & set(previous.mismatches))

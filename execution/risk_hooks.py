@@ -10,7 +10,7 @@ from decimal import Decimal
 from risk.breakers import breaker_observe
 from risk.budgets import budget_refund, budget_release, budget_spend
 from risk.models import BreakerKind
-from risk.services import risk_position_closed
+from risk.services import drawdowns_evaluate, risk_position_closed
 
 from .models import Order, Position
 
@@ -33,7 +33,12 @@ def position_closed(*, position: Position) -> None:
     risk_position_closed(position=position, realised_pnl=position.realised_pnl)
 
 
+def drawdowns_measure() -> None:
+    """After a marking pass: drawdown pauses fire on marks, not only on the next signal."""
+    drawdowns_evaluate()
+
+
 def observe(*, order: Order, kind: BreakerKind, value: Decimal) -> None:
     """One breaker input measured on one of a strategy's orders (trips stop new entries)."""
     if order.strategy is not None:
-        breaker_observe(strategy=order.strategy, kind=kind, value=value)
+        breaker_observe(strategy=order.strategy, kind=kind, value=value, token_id=order.token_id)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from strategies.models import Strategy
 
+from . import risk_hooks
 from .executor import SUBMITTABLE, order_submit
 from .models import Order, OrderStatus, Position, PositionStatus
 from .reconcile import reconcile
@@ -50,7 +51,10 @@ def reconcile_with_venue() -> bool:
 
 
 def monitor_stops() -> int:
-    """Mark open positions from batched books and send the exits that are due."""
+    """Every minute: mark open positions at the mid from batched books, send the exits that
+    are due, then measure each holding strategy's drawdown on those marks."""
     if not Position.objects.filter(status=PositionStatus.OPEN, size__gt=0).exists():
         return 0
-    return len(stops_cycle())
+    exits = stops_cycle()
+    risk_hooks.drawdowns_measure()
+    return len(exits)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class ScheduledJob:
@@ -23,6 +25,21 @@ SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(name="execution.monitor_stops", func="execution.tasks.monitor_stops", minutes=1),
     ScheduledJob(
         name="monitoring.health_checks", func="monitoring.tasks.run_health_checks", minutes=5
+    ),
+    ScheduledJob(name="monitoring.probe_venue", func="monitoring.tasks.probe_venue", minutes=1),
+    # The sweep behind the mail started when an alert commits: retries, lost tasks.
+    ScheduledJob(
+        name="monitoring.deliver_alerts", func="monitoring.tasks.deliver_alerts", minutes=1
+    ),
+    ScheduledJob(
+        name="monitoring.alert_digest",
+        func="monitoring.tasks.send_alert_digest",
+        minutes=settings.ALERT_DIGEST_MINUTES,
+    ),
+    ScheduledJob(
+        name="monitoring.compact_health_history",
+        func="monitoring.tasks.compact_health_history",
+        minutes=60,
     ),
     ScheduledJob(
         name="strategies.prune_signal_nonces",

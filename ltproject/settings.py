@@ -137,9 +137,76 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- email and alerts ----------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# An SMTP server that accepts the connection and then hangs must not hold a worker for ever.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="lt@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ALERT_EMAILS: list[str] = env.list("ALERT_EMAILS", default=[])
+ALERT_SUBJECT_PREFIX: str = env.str("ALERT_SUBJECT_PREFIX", default="[LT]")
+# Warnings raised within this many seconds of each other go out in one message; critical
+# alerts go at once, info only in the digest (every ALERT_DIGEST_MINUTES).
+ALERT_BATCH_SECONDS: int = env.int("ALERT_BATCH_SECONDS", default=10)
+ALERT_DIGEST_MINUTES: int = env.int("ALERT_DIGEST_MINUTES", default=1440)
+# A repeat of an open alert (same dedupe key) is counted, and mailed again only once this
+# long has passed since its last mail.
+ALERT_RENOTIFY_MINUTES: int = env.int("ALERT_RENOTIFY_MINUTES", default=60)
+# A failed send is retried after ALERT_RETRY_SECONDS, doubling up to ALERT_RETRY_MAX_SECONDS.
+ALERT_RETRY_SECONDS: int = env.int("ALERT_RETRY_SECONDS", default=10)
+ALERT_RETRY_MAX_SECONDS: int = env.int("ALERT_RETRY_MAX_SECONDS", default=120)
+# Where operators reach LT: the links in alert mails start with it.
+LT_BASE_URL: str = env.str("LT_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- health checks (every 5 minutes; README lists each check and threshold) -------------
+# HEALTH_THRESHOLDS='{"venue_p99_ms": 3000}' overrides single values.
+_HEALTH_DEFAULTS: dict[str, Any] = {
+    "venue_window_minutes": 5,  # the window of the venue's latency and error figures
+    "venue_p99_ms": 2000,  # request latency p99 over this: warning
+    "venue_min_calls": 20,  # fewer calls in the window: no error rate judged
+    "venue_error_rate": 0.05,  # share of calls failing: warning over this...
+    "venue_error_rate_failing": 0.5,  # ...failing over this
+    "venue_rejection_rate": 0.2,  # share of orders the venue refused: warning
+    "venue_heartbeat_age_s": 120,  # live orders rest and no heartbeat this long: warning
+    "chain_head_age_s": 120,  # latest block older than this: the node stalled (failing)
+    "chain_timeout_s": 5,
+    "wallet_reconcile_age_s": 300,  # last clean reconciliation older: warning (entries wait)
+    "wallet_reconcile_failing_s": 1800,  # ...failing
+    "orders_unsent_s": 30,  # live intent not sent this long after acceptance: warning
+    "orders_unsent_failing_s": 300,  # ...failing
+    "orders_unconfirmed_minutes": 10,  # trade matched but not confirmed on-chain: warning
+    "orders_past_ttl_s": 120,  # resting order this long past its expiry: warning
+    "redemption_overdue_minutes": 60,  # winner unredeemed after resolution: warning
+    "redemption_success_rate": 0.95,  # over the last 7 days, under it: warning
+    "redemption_stuck_minutes": 15,  # a transaction pending this long: warning
+    "risk_budget_use": 0.8,  # share of a budget window used: warning
+    "risk_drawdown_share": 0.8,  # drawdown at this share of the limit: warning
+    "jobs_queue_depth": 100,  # tasks waiting: warning
+    "jobs_schedule_late_minutes": 10,  # a schedule this late: warning...
+    "jobs_schedule_failing_minutes": 30,  # ...failing (is the q-cluster running?)
+    "alerts_undelivered_minutes": 2,  # an alert mail this late: failing (mail outage)
+    "history_days": 30,  # five-minute rows kept this long, then rolled up per day
+}
+HEALTH_THRESHOLDS: dict[str, Any] = {
+    **_HEALTH_DEFAULTS,
+    **env.json("HEALTH_THRESHOLDS", default={}),
+}
+if unknown_thresholds := set(HEALTH_THRESHOLDS) - set(_HEALTH_DEFAULTS):
+    raise ImproperlyConfigured(
+        f"HEALTH_THRESHOLDS: unknown key(s) {', '.join(sorted(unknown_thresholds))}"
+    )
+
+# Global circuit breakers (all strategies), fed by the venue probe every minute and by the
+# executor's sends: latency (ms) and share of venue calls failing (0–1).
+GLOBAL_BREAKERS: dict[str, Any] = {
+    "max_latency_ms": 5000,
+    "max_error_rate": "0.5",
+    "resume_after_minutes": 5,
+    "resume_when_normal": True,
+    **env.json("GLOBAL_BREAKERS", default={}),
+}
+
+# Venue call metrics (execution.venue.metrics) are written every this many seconds by each
+# process; 0 = only when a health check asks.
+LT_VENUE_METRICS_FLUSH_SECONDS: float = env.float("LT_VENUE_METRICS_FLUSH_SECONDS", default=15)
 
 # --- venue (Polymarket CLOB, or the sandbox venue on loopback) -------------------------
 CLOB_HOST: str = env.str("CLOB_HOST", default="http://127.0.0.1:8765")
@@ -176,6 +243,8 @@ REDEMPTION_STUCK_AFTER_SECONDS: int = env.int("REDEMPTION_STUCK_AFTER_SECONDS", 
 REDEMPTION_MAX_ATTEMPTS: int = env.int("REDEMPTION_MAX_ATTEMPTS", default=5)
 REDEMPTION_ALERT_AFTER_MINUTES: int = env.int("REDEMPTION_ALERT_AFTER_MINUTES", default=60)
 REDEMPTION_PRIORITY_FEE_GWEI: int = env.int("REDEMPTION_PRIORITY_FEE_GWEI", default=30)
+# The most a new redeem offers per gas; over it the redeem waits (the health check shows it).
+REDEMPTION_MAX_FEE_GWEI = Decimal(env.str("REDEMPTION_MAX_FEE_GWEI", default="1000"))
 # Merging YES and NO back into pUSD (per strategy, `merge_positions` in its rules): at least
 # this many shares per merge, so gas is not spent on dust.
 REDEMPTION_MERGE_MIN_SHARES = Decimal(env.str("REDEMPTION_MERGE_MIN_SHARES", default="1"))

@@ -20,3 +20,7 @@ ALERT_EMAILS = ["ops@example.com"]
 # turn this on to test the after-commit start).
 LT_EXECUTOR_AUTOSTART = False
 LT_EXECUTOR_INLINE = True
+# Tests flush venue metrics themselves (a background writer would commit outside the test's
+# transaction); warnings are not held back for batching unless a test asks.
+LT_VENUE_METRICS_FLUSH_SECONDS = 0
+ALERT_BATCH_SECONDS = 0

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("strategies.urls")),
     path("api/v1/", include("execution.urls")),
+    path("api/v1/", include("monitoring.urls")),
 ]

@@ -1,10 +1,20 @@
-"""Health check results and alert events (rows first; email delivery reads them)."""
+"""Health check results, their daily trend, alert events and the leases jobs take.
+
+Rows first: the checks, the alert mails, the status command and the admin all read them.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from execution.venue.metrics import CallCounts
 
 
 class HealthStatus(models.TextChoices):
@@ -13,8 +23,16 @@ class HealthStatus(models.TextChoices):
     FAILING = "failing", "Failing"
 
 
+# Worst first wins: a strategy's status is the worst of the checks that concern it.
+STATUS_RANK = {HealthStatus.OK: 0, HealthStatus.WARNING: 1, HealthStatus.FAILING: 2}
+
+
 class HealthCheck(models.Model):
-    """One result of one named check; the latest row per name is the current status."""
+    """One result of one named check; the latest row per name is the current status.
+
+    `details` holds the figures the check measured and, under "strategies", the status it
+    gives each strategy it concerns (slug → status).
+    """
 
     name = models.CharField(max_length=64)
     strategy = models.ForeignKey(
@@ -33,7 +51,10 @@ class HealthCheck(models.Model):
     class Meta:
         db_table = "lt_health_checks"
         ordering = ["-checked_at"]
-        indexes = [models.Index(fields=["name", "-checked_at"], name="lt_health_checks_latest")]
+        indexes = [
+            models.Index(fields=["name", "-checked_at"], name="lt_health_checks_latest"),
+            models.Index(fields=["checked_at"], name="lt_health_checks_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=HealthStatus.values), name="lt_health_checks_status"
@@ -44,11 +65,49 @@ class HealthCheck(models.Model):
         return f"{self.name}: {self.status}"
 
 
+class HealthDaily(models.Model):
+    """One check's results on one day, once its rows are older than the detail kept.
+
+    The trend stays (how often each status was seen, how long the check took) while the
+    table of five-minute rows stays bounded.
+    """
+
+    day = models.DateField()
+    name = models.CharField(max_length=64)
+    runs = models.PositiveIntegerField(default=0)
+    ok = models.PositiveIntegerField(default=0)
+    warning = models.PositiveIntegerField(default=0)
+    failing = models.PositiveIntegerField(default=0)
+    worst = models.CharField(max_length=8, choices=HealthStatus.choices)
+    avg_duration_ms = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        db_table = "lt_health_daily"
+        ordering = ["-day", "name"]
+        verbose_name = "health trend (daily)"
+        verbose_name_plural = "health trend (daily)"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "name"], name="lt_health_daily_unique"),
+            models.CheckConstraint(
+                condition=Q(worst__in=HealthStatus.values), name="lt_health_daily_worst"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}: {self.worst}"
+
+
 class Alert(models.Model):
     """Something a person should know: a pause, a trip, a failed check, a stuck redemption.
 
-    Rows are written in the same transaction as the change they report; a sender claims
-    pending rows with a conditional UPDATE so that each is mailed once.
+    Two state machines live on the row. Its lifecycle, `state`: open → acknowledged →
+    resolved (by a person, or by LT when the condition clears). Its mail, `delivery`:
+    pending → sending → sent | failed (retried with backoff), set back to pending when the
+    alert needs telling again (a repeat after the quiet period, an escalation, a resolution).
+
+    Rows are written in the same transaction as the change they report. A `dedupe_key` names
+    the condition: while an alert with that key is not resolved, a repeat counts on that row
+    (`count`, `last_seen_at`) instead of writing a new one (lt_alerts_one_open_per_key).
     """
 
     class Severity(models.TextChoices):
@@ -56,12 +115,16 @@ class Alert(models.Model):
         WARNING = "warning", "Warning"
         CRITICAL = "critical", "Critical"
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    class Delivery(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SUPPRESSED = "suppressed", "Suppressed (duplicate)"
+        FAILED = "failed", "Failed (retrying)"
 
     reason_code = models.CharField(max_length=64)
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
@@ -72,30 +135,153 @@ class Alert(models.Model):
         on_delete=models.CASCADE,
         related_name="alerts",
     )
+    market = models.ForeignKey(
+        "execution.Market",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+        help_text="The market it concerns, shown by its question.",
+    )
+    outcome = models.CharField(max_length=100, blank=True, help_text="Outcome in that market.")
     subject = models.CharField(max_length=200)
     message = models.TextField(blank=True)
-    context = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, blank=True, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    action = models.TextField(blank=True, help_text="What LT did about it.")
+    context = models.JSONField(default=dict, blank=True, help_text="The figures behind it.")
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    count = models.PositiveIntegerField(default=1, help_text="Times raised while open.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    # Lifecycle.
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolution = models.TextField(blank=True, help_text="How it ended.")
+    # Delivery.
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sender may (re)try; empty = the digest."
+    )
+    lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(
+        default=0, help_text="`count` as of the last mail, so a repeat mail says what is new."
+    )
+    message_id = models.CharField(max_length=255, blank=True, help_text="Of the last mail.")
 
     class Meta:
         db_table = "lt_alerts"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="lt_alerts_status_created")]
+        indexes = [
+            models.Index(fields=["delivery", "next_attempt_at"], name="lt_alerts_delivery_due"),
+            models.Index(fields=["state", "created_at"], name="lt_alerts_state_created"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(severity__in=["info", "warning", "critical"]),
                 name="lt_alerts_severity",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "sending", "sent", "failed", "suppressed"]),
-                name="lt_alerts_status",
+                condition=Q(delivery__in=["pending", "sending", "sent", "failed"]),
+                name="lt_alerts_delivery",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "acknowledged", "resolved"]),
+                name="lt_alerts_state",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=1), name="lt_alerts_count_positive"),
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=~Q(dedupe_key="") & ~Q(state="resolved"),
+                name="lt_alerts_one_open_per_key",
             ),
         ]
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.subject}"
+
+
+class Lease(models.Model):
+    """A named lease one process holds until `until` (conditional UPDATE to take it).
+
+    For work that must not run in two places at once but must survive its holder dying:
+    a lease that is not released simply expires.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "lt_leases"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VenueCalls(models.Model):
+    """One process's calls of one kind to the venue in one minute (execution.venue.metrics).
+
+    Several rows may share a (process, minute, call) when a process flushed a minute early
+    (the health check flushes its own); readers sum them.
+    """
+
+    process = models.CharField(max_length=100, help_text="host:pid")
+    minute = models.DateTimeField()
+    call = models.CharField(max_length=32)
+    count = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="Timeouts, resets, 5xx.")
+    rejected = models.PositiveIntegerField(default=0, help_text="Orders the venue refused.")
+    rate_limited = models.PositiveIntegerField(default=0, help_text="429 answers.")
+    client_errors = models.PositiveIntegerField(default=0, help_text="Other 4xx answers.")
+    total_ms = models.FloatField(default=0)
+    max_ms = models.FloatField(default=0)
+    histogram = models.JSONField(default=dict, help_text="Latency bucket → calls.")
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "lt_venue_calls"
+        verbose_name = "venue calls (per minute)"
+        verbose_name_plural = "venue calls (per minute)"
+        indexes = [models.Index(fields=["minute"], name="lt_venue_calls_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%H:%M} {self.call} ×{self.count}"
+
+    @classmethod
+    def from_counts(
+        cls, process: str, minute: datetime, call: str, counts: CallCounts
+    ) -> VenueCalls:
+        return cls(
+            process=process,
+            minute=minute,
+            call=call,
+            count=counts.count,
+            errors=counts.errors,
+            rejected=counts.rejected,
+            rate_limited=counts.rate_limited,
+            client_errors=counts.client_errors,
+            total_ms=round(counts.total_ms, 3),
+            max_ms=round(counts.max_ms, 3),
+            histogram={str(k): v for k, v in counts.histogram.items()},
+            last_ok_at=counts.last_ok_at,
+        )
+
+    def to_counts(self) -> CallCounts:
+        from execution.venue.metrics import CallCounts
+
+        return CallCounts(
+            count=self.count,
+            errors=self.errors,
+            rejected=self.rejected,
+            rate_limited=self.rate_limited,
+            client_errors=self.client_errors,
+            total_ms=self.total_ms,
+            max_ms=self.max_ms,
+            histogram={int(k): int(v) for k, v in self.histogram.items()},
+            last_ok_at=self.last_ok_at,
+        )

@@ -1,10 +1,37 @@
-"""django-q2 entry points for monitoring; thin wrappers around services."""
+"""django-q2 entry points for monitoring; thin wrappers around services.
+
+Each is safe to run twice at once: health rows are per run, alert mail is claimed row by
+row, the breakers take their row locks, the history roll-up skips locked rows.
+"""
 
 from __future__ import annotations
 
-from .services import health_checks_run
+from .delivery import alerts_deliver, alerts_digest
+from .health.runner import health_checks_run, health_history_compact
+from .probes import breakers_feed
 
 
 def run_health_checks() -> dict[str, str]:
-    """Every 5 minutes: run each health check once and store the results."""
+    """Every 5 minutes: run each health check once, store the results, alert on failures."""
     return {row.name: row.status for row in health_checks_run()}
+
+
+def deliver_alerts() -> int:
+    """Once an alert commits, and every minute: mail what is due (waiting out a warning
+    batch that is about to close)."""
+    return alerts_deliver(wait=True)
+
+
+def send_alert_digest() -> int:
+    """Every ALERT_DIGEST_MINUTES: the info alerts in one mail."""
+    return alerts_digest()
+
+
+def compact_health_history() -> int:
+    """Every hour: roll health rows past the kept history up into daily rows."""
+    return health_history_compact()
+
+
+def probe_venue() -> dict[str, object]:
+    """Every minute: probe the venue and feed the breakers with what it saw."""
+    return breakers_feed()

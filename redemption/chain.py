@@ -218,6 +218,12 @@ class Chain:
         return int(self.w3.eth.block_number)
 
     @_retry_read
+    def head(self) -> tuple[int, int]:
+        """(number, unix timestamp) of the latest block: a stalled node's head stops aging."""
+        block = self.w3.eth.get_block("latest")
+        return int(block["number"]), int(block["timestamp"])
+
+    @_retry_read
     def receipt(self, tx_hash: str) -> Receipt | None:
         try:
             raw = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))

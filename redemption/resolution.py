@@ -22,6 +22,7 @@ from ltproject.domain import TradingMode
 from ltproject.money import ZERO, quantize_price, quantize_pusd
 from monitoring.models import Alert
 from monitoring.services import alert_create
+from risk.services import risk_position_closed
 
 from .chain import Chain, get_chain, holder
 from .models import (
@@ -190,13 +191,18 @@ def _position_mark_resolved(position: Position, *, ratio: Decimal, now: object) 
 
 
 def position_settle(position: Position, *, payout: Decimal, status: str) -> None:
-    """Close a resolved position at its payout: realised P&L = payout − cost still held."""
+    """Close a resolved position at its payout: realised P&L = payout − cost still held.
+
+    The close counts for the risk rules like a sale does: a loss at resolution lengthens the
+    loss streak, a win ends it, and drawdown is measured again.
+    """
     position.realised_pnl = quantize_pusd(position.realised_pnl + payout - position.cost_basis)
     position.cost_basis = ZERO
     position.size = ZERO
     position.status = status
     position.closed_at = timezone.now()
     position.save()
+    risk_position_closed(position=position, realised_pnl=position.realised_pnl)
 
 
 def _redemption_open(
@@ -238,8 +244,13 @@ def _redemption_open(
             alert_create(
                 reason_code=RedemptionAlert.FAILED,
                 severity=Alert.Severity.CRITICAL,
-                subject=f"Cannot redeem {market.condition_id[:12]}…: unknown collateral",
-                context={"condition_id": market.condition_id},
+                subject=f"Cannot redeem (unknown collateral): {market}",
+                message=redemption.last_error,
+                context={"condition_id": market.condition_id, "wallet": wallet},
+                action="Nothing was sent: a redeem with the wrong collateral pays nothing. "
+                "Find the collateral the positions were minted with, then retry from the admin.",
+                dedupe_key=f"{RedemptionAlert.FAILED}:unknown-collateral:{market.condition_id}",
+                condition_id=market.condition_id,
             )
     redemption.save()
     for position, ratio, shares in live:

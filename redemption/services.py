@@ -22,15 +22,15 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from execution.models import Position, PositionStatus
+from execution.models import Order, Position, PositionStatus
 from execution.positions import position_apply_fill
 from ltproject.domain import Side
 from ltproject.money import PUSD_PLACES, ZERO, quantize_price, quantize_pusd
 from monitoring.models import Alert
-from monitoring.services import alert_create
+from monitoring.services import alert_create, alert_resolve
 
 from .chain import TRANSIENT_ERRORS, Chain, Receipt, get_chain
 from .models import (
@@ -56,6 +56,7 @@ from .resolution import position_settle
 from .selectors import SENDING_ROUTES, alert_exists, redemptions_overdue
 from .transactions import (
     UNMINED,
+    fee_cap_wei,
     fees_current,
     transaction_broadcast,
     transaction_family,
@@ -74,6 +75,7 @@ RETRY_MAX = timedelta(minutes=15)
 TRANSIENT_RETRY = timedelta(seconds=5)  # RPC trouble: soon, without counting an attempt
 FOLLOW_UP = timedelta(seconds=5)  # waiting for a receipt, depth or a replacement
 NOT_RESOLVED_RETRY = timedelta(minutes=5)
+GAS_TOO_HIGH_RETRY = timedelta(minutes=2)  # fees over REDEMPTION_MAX_FEE_GWEI: wait for calm
 RECEIPT_POLL_SECONDS = 0.05
 REBROADCASTS_PER_PASS = 2
 BASE_UNIT = Decimal(1).scaleb(-PUSD_PLACES)
@@ -272,8 +274,12 @@ def _start(redemption: Redemption, chain: Chain) -> None:
         _follow(redemption, chain)
         return
     sender = redemption.wallet_address
-    gas = chain.estimate_gas(sender=sender, to=call.to, data=call.data)
     fees = fees_current(chain=chain)
+    if fees.max_fee_per_gas > fee_cap_wei():
+        # A gas spike costs more than waiting: the payout is safe on-chain, the fee is not.
+        _release(redemption, after=GAS_TOO_HIGH_RETRY, error="gas price over the fee cap")
+        return
+    gas = chain.estimate_gas(sender=sender, to=call.to, data=call.data)
     chain_next = chain.transaction_count(sender)
     transactions_fill_gap(chain=chain, sender=sender, node_next=chain_next)
     with transaction.atomic():
@@ -565,6 +571,7 @@ def _book(
             _allocate_merge(redemption)
         else:
             _allocate(redemption, payout=to_pusd(received))
+        _alerts_settle(redemption, f"paid {to_pusd(received)} pUSD in {tx_hash}")
         if code == RedemptionCode.PAYOUT_MISMATCH:
             _alert(
                 redemption,
@@ -600,6 +607,35 @@ def _allocate(redemption: Redemption, *, payout: Decimal | None) -> None:
             allocation.payout = share
             allocation.save(update_fields=["payout"])
         position_settle(position, payout=share, status=PositionStatus.REDEEMED)
+        _orders_link(position, redemption)
+
+
+def _orders_link(position: Position, redemption: Redemption) -> None:
+    """Point the orders that built (or partly sold) a redeemed position at its redemption.
+
+    Orders carry no position of their own: those of the same strategy, token and mode placed
+    since the previous position in that token closed are this position's.
+    """
+    previous_close = (
+        Position.objects.filter(
+            strategy_id=position.strategy_id,
+            token_id=position.token_id,
+            mode=position.mode,
+            closed_at__lte=position.opened_at,
+        )
+        .exclude(pk=position.pk)
+        .aggregate(last=Max("closed_at"))["last"]
+    )
+    orders = Order.objects.filter(
+        strategy_id=position.strategy_id,
+        token_id=position.token_id,
+        mode=position.mode,
+        size_matched__gt=0,
+        redemption__isnull=True,
+    )
+    if previous_close is not None:
+        orders = orders.filter(created_at__gt=previous_close)
+    orders.update(redemption=redemption)
 
 
 def _allocate_merge(redemption: Redemption) -> None:
@@ -665,6 +701,7 @@ def _finish_without_payout(
         )
         if book:
             _allocate(redemption, payout=payout)
+        _alerts_settle(redemption, f"closed without a transaction ({code})")
 
 
 def redemption_preview(*, redemption: Redemption, chain: Chain) -> dict[str, object]:
@@ -699,15 +736,50 @@ def _tx_hash(redemption: Redemption) -> str:
 # --- alerts and operator actions -----------------------------------------------------------
 
 
+# What LT does about each redemption alert, for the mail.
+_ACTIONS = {
+    RedemptionAlert.OVERDUE: "LT keeps trying every minute; the shares stay in the wallet "
+    "meanwhile, so nothing is lost, only late.",
+    RedemptionAlert.FAILED: "LT stopped retrying. Fix the cause, then use the admin's "
+    "'Retry' action on the redemption.",
+    RedemptionAlert.PAID_NOTHING: "Booked as failed and not retried (a repeat would pay "
+    "nothing too): check the redemption route and collateral.",
+    RedemptionAlert.PAYOUT_MISMATCH: "Booked at the amount that arrived.",
+    RedemptionAlert.BALANCE_SHORT: "The merge was not sent; the positions stay as they are.",
+}
+
+
 def _alert(redemption: Redemption, code: str, what: str, *, critical: bool = False) -> None:
+    market = redemption.market
+    name = (
+        market.question
+        if market is not None and market.question
+        else (f"{redemption.condition_id[:12]}…")
+    )
     alert_create(
         reason_code=code,
         severity=Alert.Severity.CRITICAL if critical else Alert.Severity.WARNING,
-        subject=f"Redemption {redemption.condition_id[:12]}… {what}",
+        subject=f"Redemption {what}: {name}",
         message=redemption.last_error,
-        context={"redemption_id": redemption.pk, "condition_id": redemption.condition_id},
+        context={
+            "redemption": redemption.pk,
+            "kind": redemption.kind,
+            "state": redemption.state,
+            "expected payout (pUSD)": redemption.expected_payout,
+            "attempts": redemption.attempts,
+            "resolved at": redemption.resolved_at.isoformat() if redemption.resolved_at else None,
+            "wallet": redemption.wallet_address,
+        },
+        action=_ACTIONS.get(RedemptionAlert(code), ""),
         dedupe_key=f"{code}:{redemption.pk}",
+        condition_id=redemption.condition_id,
     )
+
+
+def _alerts_settle(redemption: Redemption, note: str) -> None:
+    """The redemption ended well: its overdue and failure alerts are over."""
+    for code in (RedemptionAlert.OVERDUE, RedemptionAlert.FAILED):
+        alert_resolve(dedupe_key=f"{code}:{redemption.pk}", note=note)
 
 
 def _alert_failed(redemption: Redemption, *, error: str) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from django.conf import settings
 
+from execution.models import Market
 from monitoring.services import alert_create
 
 from .chain import Chain, get_chain
@@ -160,13 +161,15 @@ class CheckedResolutionSource:
             return
         alert_create(
             reason_code=RedemptionAlert.RESOLUTION_MISMATCH,
-            subject=f"Venue and chain disagree on {condition_id[:12]}…",
+            subject=f"Venue and chain disagree on the winner of {_market_name(condition_id)}",
             message=(
                 f"chain payouts {resolution.numerators}/{resolution.denominator}, venue says "
                 f"outcome {venue.winner_index} won; the chain's payouts are booked"
             ),
             context={"condition_id": condition_id},
+            action="The chain's payouts were booked: only they can be redeemed.",
             dedupe_key=f"{RedemptionAlert.RESOLUTION_MISMATCH}:{condition_id}",
+            condition_id=condition_id,
         )
 
 
@@ -187,3 +190,10 @@ def resolutions_detect_from_venue(
         propose=True,
     )
     return resolutions_detect(chain=chain, source=source)
+
+
+def _market_name(condition_id: str) -> str:
+    question = (
+        Market.objects.filter(condition_id=condition_id).values_list("question", flat=True).first()
+    )
+    return question or f"{condition_id[:12]}…"

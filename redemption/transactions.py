@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +38,11 @@ class Fees:
             self.max_fee_per_gas * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR + 1,
             self.max_priority_fee_per_gas * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR + 1,
         )
+
+
+def fee_cap_wei() -> int:
+    """The most a new redeem may offer per gas (REDEMPTION_MAX_FEE_GWEI)."""
+    return int(Decimal(settings.REDEMPTION_MAX_FEE_GWEI) * GWEI)
 
 
 def fees_current(*, chain: Chain) -> Fees:

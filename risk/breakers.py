@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from monitoring.models import Alert
-from monitoring.services import alert_create
+from monitoring.services import alert_create, alert_resolve
 from strategies.models import Strategy
 
 from .models import Breaker, BreakerEvent, BreakerKind, RiskRules
@@ -104,6 +104,7 @@ def _event(
     *,
     value: Decimal | None = None,
     actor: str = "",
+    token_id: str = "",
 ) -> None:
     BreakerEvent.objects.create(
         breaker=breaker,
@@ -114,21 +115,46 @@ def _event(
         message=message,
         actor=actor,
     )
-    scope = breaker.strategy.slug if breaker.strategy else "global"
+    key = breaker_alert_key(breaker)
+    if event != BreakerEvent.Event.TRIP:
+        # The trip's alert is over: resolved, and whoever was told hears that it closed.
+        alert_resolve(dedupe_key=key, note=f"closed ({event.label.lower()}): {message}")
+        return
+    scope = breaker.strategy.slug if breaker.strategy else "every strategy (global)"
+    kind = BreakerKind(breaker.kind)
     alert_create(
         reason_code=reason_code,
-        severity=Alert.Severity.WARNING if event == event.TRIP else Alert.Severity.INFO,
+        severity=Alert.Severity.WARNING,
         strategy=breaker.strategy,
-        subject=f"{scope}: {breaker.kind} breaker {event.label.lower()}",
+        subject=f"{kind.label} breaker tripped: {scope}",
         message=message,
         context={
-            "kind": breaker.kind,
-            "event": event.value,
-            "value": None if value is None else str(value),
-            "threshold": None if breaker.threshold is None else str(breaker.threshold),
-            "actor": actor,
+            "observed": "unbounded" if value is None else _q(value),
+            "threshold": breaker.threshold,
+            "breaker": str(kind.label),
         },
+        action=_trip_action(breaker, scope),
+        dedupe_key=key,
+        token_id=token_id,
     )
+
+
+def breaker_alert_key(breaker: Breaker) -> str:
+    scope = breaker.strategy.slug if breaker.strategy else "global"
+    return f"breaker:{scope}:{breaker.kind}"
+
+
+def _trip_action(breaker: Breaker, scope: str) -> str:
+    refused = f"New entries of {scope} are refused while it is open; exits and stops still run."
+    if breaker.resume_after_minutes is None:
+        return f"{refused} It stays open until an operator closes it (admin or lt_resume)."
+    if breaker.resume_when_normal:
+        return (
+            f"{refused} It closes once the input has stayed under its threshold for "
+            f"{breaker.resume_after_minutes} min (the venue probe looks every minute)."
+        )
+    assert breaker.resume_at is not None
+    return f"{refused} It closes by itself at {breaker.resume_at:%Y-%m-%d %H:%M} UTC."
 
 
 def _trip(
@@ -140,6 +166,7 @@ def _trip(
     resume_after_minutes: int | None,
     resume_when_normal: bool,
     at: datetime,
+    token_id: str = "",
 ) -> Breaker:
     breaker = _locked(strategy, kind)
     if breaker.state == Breaker.State.OPEN:
@@ -164,6 +191,7 @@ def _trip(
         OPEN_CODE[kind],
         f"{kind} {shown} against threshold {threshold}",
         value=value,
+        token_id=token_id,
     )
     return breaker
 
@@ -219,6 +247,7 @@ def _apply(
     resume_after_minutes: int | None,
     resume_when_normal: bool,
     at: datetime,
+    token_id: str = "",
 ) -> Breaker | None:
     abnormal = is_abnormal(kind, value, threshold)
     if abnormal and (current is None or current.state == Breaker.State.CLOSED):
@@ -230,6 +259,7 @@ def _apply(
             resume_after_minutes=resume_after_minutes,
             resume_when_normal=resume_when_normal,
             at=at,
+            token_id=token_id,
         )
     if current is None:
         return None
@@ -249,9 +279,11 @@ def breakers_evaluate(
     observations: Mapping[BreakerKind, Decimal | None],
     at: datetime,
     current: list[Breaker] | None = None,
+    token_id: str = "",
 ) -> Breaker | None:
     """Apply decision-time observations, resume what is due, and return the first open breaker.
 
+    `token_id`: the token the observations were made on (a trip's alert names its market).
     Runs inside the intake transaction. Rows are written only on a transition, so a calm
     market costs one read (none when the caller read `current` under its lock already).
     """
@@ -271,6 +303,7 @@ def breakers_evaluate(
             resume_after_minutes=rules.breaker_resume_after_minutes,
             resume_when_normal=rules.breaker_resume_when_normal,
             at=at,
+            token_id=token_id,
         )
         if updated is not None:
             rows[(strategy.pk, kind)] = updated
@@ -293,6 +326,7 @@ def breaker_observe(
     resume_after_minutes: int | None = None,
     resume_when_normal: bool | None = None,
     at: datetime | None = None,
+    token_id: str = "",
 ) -> Breaker | None:
     """Feed one measurement (slippage bps, latency ms, error rate 0–1, spread, depth pUSD).
 
@@ -324,6 +358,7 @@ def breaker_observe(
         resume_after_minutes=resume_after_minutes,
         resume_when_normal=bool(resume_when_normal),
         at=at,
+        token_id=token_id,
     )
     return None if breaker is None else _resume_if_due(breaker, at)
 

@@ -442,7 +442,11 @@ def _check_breakers(ctx: _Ctx) -> None:
     }
     ctx.note("breakers", **{k.value: v for k, v in observations.items()})
     open_breaker = _breakers_evaluate(
-        strategy=ctx.strategy, observations=observations, at=ctx.at, current=ctx.breakers
+        strategy=ctx.strategy,
+        observations=observations,
+        at=ctx.at,
+        current=ctx.breakers,
+        token_id=ctx.signal.token_id,
     )
     if open_breaker is not None:
         scope = "global" if open_breaker.strategy_id is None else "strategy"

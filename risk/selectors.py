@@ -400,8 +400,9 @@ class Portfolio:
         return quantize_pusd(self.capital + self.realised + self.unrealised)
 
 
-# One round trip for what every entry decision needs: open positions with their mark (last
-# recorded mid, else the position's mark, else its cost), the unfilled part of non-final
+# One round trip for what every entry decision needs: open positions with their mark (the
+# newest of the last recorded mid and the position's own mark — the minute marking job writes
+# the latter — else its cost), the unfilled part of non-final
 # orders per token and side, and realised P&L. Raw SQL because it runs on every signal.
 # The statuses are written in, not bound: the statement is prepared (see `statements_run`),
 # and only then can a generic plan use the partial indexes over open positions
@@ -410,6 +411,7 @@ class Portfolio:
 _PORTFOLIO_SQL = """
 SELECT 'position', p.token_id, p.size, p.cost_basis,
        COALESCE((SELECT m.mid FROM lt_mid_prices m WHERE m.token_id = p.token_id
+                   AND (p.marked_at IS NULL OR m.observed_at > p.marked_at)
                  ORDER BY m.observed_at DESC LIMIT 1), p.mark_price, p.avg_cost)
   FROM lt_positions p
  WHERE p.strategy_id = %s AND p.mode = %s AND p.status = '{open}'

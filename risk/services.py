@@ -13,10 +13,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from execution.models import Position
+from execution.models import Position, PositionStatus
+from ltproject.domain import TradingMode
 from ltproject.money import ZERO, quantize_pusd
 from monitoring.models import Alert
-from monitoring.services import alert_create
+from monitoring.services import alert_create, alert_resolve
 from strategies.models import Strategy
 
 from .breakers import breaker_observe, breaker_override, breakers_override_all
@@ -33,6 +34,7 @@ __all__ = [
     "budget_release",
     "budget_spend",
     "drawdown_check",
+    "drawdowns_evaluate",
     "pause_expire",
     "risk_position_closed",
     "risk_resume",
@@ -76,16 +78,54 @@ def trading_state_set(
     row.paused_until = paused_until
     row.state_changed_at = timezone.now()
     row.save()
+    _state_alert(row, strategy=strategy, previous=previous, actor=actor)
+    return row
+
+
+def _state_alert(row: RiskState, *, strategy: Strategy | None, previous: str, actor: str) -> None:
+    """A halt or pause is an open alert until the strategy trades again, which resolves it
+    (and is itself recorded, for the digest)."""
     scope = strategy.slug if strategy else "all strategies"
+    key = f"trading-state:{strategy.slug if strategy else 'global'}"
+    state = TradingState(row.trading_state)
+    reason = ReasonCode(row.reason_code).label if row.reason_code in ReasonCode.values else ""
+    if state == TradingState.ACTIVE:
+        alert_resolve(dedupe_key=key, note=f"trading again: {reason}" + _by(actor))
     alert_create(
-        reason_code=reason_code,
+        reason_code=row.reason_code,
         severity=Alert.Severity.INFO if state == TradingState.ACTIVE else Alert.Severity.WARNING,
         strategy=strategy,
-        subject=f"{scope}: {previous} → {state}",
-        message=message,
-        context={"from": previous, "to": state, "actor": actor},
+        subject=f"{scope} {_VERB[state]}: {reason}"[:200],
+        message=row.message,
+        context={"from": previous, "to": state, "actor": actor or "risk"},
+        action=_state_action(row),
+        dedupe_key="" if state == TradingState.ACTIVE else key,
     )
-    return row
+
+
+_VERB = {
+    TradingState.ACTIVE: "trades again",
+    TradingState.REDUCING: "reduces only",
+    TradingState.HALTED: "halted",
+}
+
+
+def _by(actor: str) -> str:
+    return f" (by {actor})" if actor and actor != "risk" else ""
+
+
+def _state_action(row: RiskState) -> str:
+    if row.trading_state == TradingState.ACTIVE:
+        return "New entries are accepted again."
+    exits = "exits, stop-losses and redemptions still run."
+    if row.trading_state == TradingState.REDUCING:
+        return f"Only orders that reduce a position are sent; {exits}"
+    if row.paused_until is not None:
+        return (
+            f"No new entries until {row.paused_until:%Y-%m-%d %H:%M} UTC, when the pause ends "
+            f"by itself (or an operator resumes earlier); {exits}"
+        )
+    return f"No new entries until an operator resumes (admin or lt_resume); {exits}"
 
 
 def strategy_halt(*, strategy: Strategy | None, actor: str, message: str = "") -> RiskState:
@@ -203,6 +243,28 @@ def drawdown_check(
             at=at,
         )
     return drawdown
+
+
+def drawdowns_evaluate(*, at: datetime | None = None) -> list[Strategy]:
+    """Every minute (after the positions were marked at the mid): measure the drawdown of
+    each strategy holding open positions, so a falling book pauses a strategy before its
+    next entry rather than at it. Returns the strategies paused now."""
+    at = at or timezone.now()
+    holding = Position.objects.filter(status=PositionStatus.OPEN, size__gt=0).values("strategy_id")
+    strategies = (
+        Strategy.objects.filter(pk__in=holding, risk_rules__max_drawdown_pct__isnull=False)
+        .exclude(mode=TradingMode.OFF)
+        .select_related("risk_rules")
+        .order_by("pk")
+    )
+    paused = []
+    for strategy in strategies:
+        with transaction.atomic():
+            row = _locked_state(strategy)
+            was_active = row.trading_state != TradingState.HALTED
+            if drawdown_check(strategy=strategy, row=row, at=at).breached and was_active:
+                paused.append(strategy)
+    return paused
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from risk import market_data
 from risk.market_data import StaticBooks
 
 if TYPE_CHECKING:  # imported for real by pytest_plugins, so that pytest can rewrite it
+    from monitoring.testing import SmtpServer
     from sandbox.testing import SandboxHandle
 
 # The sandbox venue's fixtures (sandbox_venue, sandbox_factory): sandbox/testing.py.
@@ -53,3 +54,18 @@ def live_venue(sandbox_venue: SandboxHandle, settings: Settings) -> Iterator[San
     yield sandbox_venue
     market_data.set_market_data(previous)
     reset_venue()
+
+
+@pytest.fixture
+def smtp_server(settings: Settings) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, and Django's mail pointed at it."""
+    from monitoring.testing import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()

@@ -17,11 +17,12 @@ from execution.models import (
     OrderPurpose,
     OrderStatus,
     Position,
+    ReconcileRun,
     SyncCursor,
     TradeStatus,
 )
 from ltproject.domain import OrderType, Side, TradingMode
-from monitoring.models import Alert, HealthCheck, HealthStatus
+from monitoring.models import Alert, HealthCheck, HealthDaily, HealthStatus, VenueCalls
 from redemption.models import (
     ChainNonce,
     ChainTransaction,
@@ -284,6 +285,34 @@ class AlertFactory(factory.django.DjangoModelFactory):
     subject = "Halted"
 
 
+class HealthDailyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthDaily
+
+    day = factory.LazyFunction(lambda: timezone.now().date())
+    name = "venue"
+    worst = HealthStatus.OK
+
+
+class VenueCallsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VenueCalls
+
+    process = "test:1"
+    minute = factory.LazyFunction(lambda: timezone.now().replace(second=0, microsecond=0))
+    call = "post_order"
+    count = 1
+    histogram = factory.LazyFunction(lambda: {"20": 1})
+
+
+class ReconcileRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReconcileRun
+
+    finished_at = factory.LazyFunction(timezone.now)
+    agreed = True
+
+
 FACTORY_BY_MODEL: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
     f._meta.model: f
     for f in (
@@ -311,5 +340,8 @@ FACTORY_BY_MODEL: dict[type[Any], type[factory.django.DjangoModelFactory]] = {
         RedemptionAllocationFactory,
         HealthCheckFactory,
         AlertFactory,
+        HealthDailyFactory,
+        VenueCallsFactory,
+        ReconcileRunFactory,
     )
 }

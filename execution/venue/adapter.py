@@ -40,6 +40,7 @@ from py_clob_client_v2.order_utils.utils import generate_order_salt
 
 from ltproject.domain import Side
 
+from . import metrics
 from .errors import (
     AuthError,
     OrderRejected,
@@ -127,33 +128,49 @@ def _message(error: PolyApiException) -> str:
 
 
 @contextmanager
-def _translated(*, write: bool, order: bool = False) -> Iterator[None]:
-    """Map the client's exceptions to LT's typed errors.
+def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None]:
+    """Map the client's exceptions to LT's typed errors, and count the call (metrics.py).
 
-    `write`: the request changes venue state, so a lost answer is `OutcomeUnknown`.
-    `order`: a 400 is the venue refusing an order (`OrderRejected` with a reason code).
+    `call` names the request for the venue metrics ("" for work that may not reach the
+    venue at all, such as signing). `write`: the request changes venue state, so a lost
+    answer is `OutcomeUnknown`. `order`: a 400 is the venue refusing an order
+    (`OrderRejected` with a reason code).
     """
+    started = time.perf_counter()
+    outcome: metrics.Outcome = "error"
     try:
         yield
+        outcome = "ok"
     except PolyApiException as error:
         status, message = error.status_code, _message(error)
         if status is None:  # "Request exception!": timeout or network error
             raise (OutcomeUnknown if write else VenueUnavailable)(message) from error
         if status == 401:
+            outcome = "client_error"
             raise AuthError(message, status_code=status) from error
         if status == 429:
+            outcome = "rate_limited"
             raise RateLimited(message, status_code=status) from error
         if status >= 500:
             raise (OutcomeUnknown if write else VenueUnavailable)(
                 message, status_code=status
             ) from error
+        outcome = "client_error"
         if order and status == 400:
+            outcome = "rejected"
             raise OrderRejected(
                 message, reason=reject_reason(message), status_code=status
             ) from error
         raise VenueError(message, status_code=status) from error
+    except OrderRejected:  # the venue answered, and did not place the order
+        outcome = "rejected"
+        raise
     except PolyException as error:  # raised by the client before any request
+        outcome = "client_error"
         raise VenueError(str(error.msg)) from error
+    finally:
+        if call:
+            metrics.record(call, time.perf_counter() - started, outcome)
 
 
 class VenueAdapter:
@@ -220,7 +237,7 @@ class VenueAdapter:
         # Not `client.get_version()`: it answers 2 on any error, which would let LT trade
         # against a venue it cannot verify.
         throttle("other")
-        with _translated(write=False):
+        with _translated("version", write=False):
             answer = self._client._get(f"{self._client.host}/version")
         if not isinstance(answer, dict) or "version" not in answer:
             raise UnsupportedVenueVersion(f"unexpected /version answer: {answer!r}")
@@ -237,19 +254,19 @@ class VenueAdapter:
         # Without a signer key (paper trading) only public market data is available.
         if self._client.creds is None and self._client.signer is not None:
             throttle("auth")
-            with _translated(write=True):
+            with _translated("auth", write=True):
                 self._client.set_api_creds(self._client.create_or_derive_api_key())
 
     def server_time(self) -> int:
         throttle("other")
-        with _translated(write=False):
+        with _translated("time", write=False):
             return int(self._client.get_server_time())
 
     # --- market data -----------------------------------------------------------------
 
     def market_info(self, condition_id: str) -> MarketInfo:
         throttle("other")
-        with _translated(write=False):
+        with _translated("market_info", write=False):
             raw = self._client.get_clob_market_info(condition_id)
         fees = raw.get("fd") or {}
         return MarketInfo(
@@ -266,7 +283,7 @@ class VenueAdapter:
         """Every CLOB market, following `next_cursor` to the end."""
         result: list[dict[str, Any]] = []
         cursor = INITIAL_CURSOR
-        with _translated(write=False):
+        with _translated("markets", write=False):
             while cursor != END_CURSOR:
                 throttle("other")
                 page = self._client.get_markets(next_cursor=cursor)
@@ -277,14 +294,14 @@ class VenueAdapter:
     def market(self, condition_id: str) -> dict[str, Any]:
         """The CLOB market object (`tokens[].winner`, `closed`, `accepting_orders`, ...)."""
         throttle("other")
-        with _translated(write=False):
+        with _translated("market", write=False):
             answer: dict[str, Any] = self._client.get_market(condition_id)
         return answer
 
     def condition_for_token(self, token_id: str) -> str:
         """The condition (market) id a token belongs to."""
         throttle("other")
-        with _translated(write=False):
+        with _translated("market", write=False):
             answer = self._client._get(f"{self._client.host}/markets-by-token/{token_id}")
         if not isinstance(answer, dict) or not answer.get("condition_id"):
             raise VenueError(f"venue knows no market for token {token_id}", status_code=404)
@@ -292,7 +309,7 @@ class VenueAdapter:
 
     def book(self, token_id: str) -> Book:
         throttle("book")
-        with _translated(write=False):
+        with _translated("book", write=False):
             return _book(self._client.get_order_book(token_id))
 
     def books(self, token_ids: Sequence[str]) -> list[Book]:
@@ -301,18 +318,18 @@ class VenueAdapter:
         for start in range(0, len(token_ids), BOOKS_BATCH):
             chunk = [BookParams(token_id=t) for t in token_ids[start : start + BOOKS_BATCH]]
             throttle("books")
-            with _translated(write=False):
+            with _translated("books", write=False):
                 result.extend(_book(raw) for raw in self._client.get_order_books(chunk))
         return result
 
     def tick_size(self, token_id: str) -> Decimal:
         throttle("other")  # one request per token; the client keeps the answer
-        with _translated(write=False):
+        with _translated("tick_size", write=False):
             return dec(self._client.get_tick_size(token_id))
 
     def neg_risk(self, token_id: str) -> bool:
         throttle("other")  # one request per token; the client keeps the answer
-        with _translated(write=False):
+        with _translated("neg_risk", write=False):
             return bool(self._client.get_neg_risk(token_id))
 
     # --- orders ----------------------------------------------------------------------
@@ -329,7 +346,7 @@ class VenueAdapter:
         `tick_size` and `neg_risk` are the market's as LT recorded them; without them the
         client looks them up (one request per token, then cached).
         """
-        with _translated(write=False, order=True):
+        with _translated("", write=False, order=True):
             tick = tick_size if tick_size is not None else self.tick_size(request.token_id)
             # A tick read from the database carries its column's places (0.010000): quantizing
             # to it checks decimal places only, so 0.055 would pass on a 0.01 market.
@@ -435,7 +452,7 @@ class VenueAdapter:
     def post_order(self, signed: SignedOrder) -> OrderAck:
         """Send a signed order. Raises OrderRejected (not placed) or OutcomeUnknown (maybe)."""
         throttle("post_order")
-        with _translated(write=True, order=True):
+        with _translated("post_order", write=True, order=True):
             self._require_l2()
             return _ack(self._post_json("/order", self._payload(signed)))
 
@@ -444,7 +461,7 @@ class VenueAdapter:
         if not 0 < len(orders) <= MAX_BATCH:
             raise ValueError(f"a batch holds 1 to {MAX_BATCH} orders, got {len(orders)}")
         throttle("post_orders")
-        with _translated(write=True, order=True):
+        with _translated("post_orders", write=True, order=True):
             self._require_l2()
             answers = self._post_json("/orders", [self._payload(o) for o in orders])
         return [_ack_or_rejection(answer) for answer in answers]
@@ -453,7 +470,7 @@ class VenueAdapter:
         """The venue's view of one order, or None when the venue does not know it."""
         try:
             throttle("data")
-            with _translated(write=False):
+            with _translated("get_order", write=False):
                 self._require_l2()
                 raw = self._client.get_order(order_id)
         except VenueError as error:
@@ -467,7 +484,7 @@ class VenueAdapter:
     def open_orders(self, *, condition_id: str = "", token_id: str = "") -> list[VenueOrder]:
         params = OpenOrderParams(market=condition_id or None, asset_id=token_id or None)
         throttle("data")
-        with _translated(write=False):
+        with _translated("open_orders", write=False):
             self._require_l2()
             return [_venue_order(raw) for raw in self._client.get_open_orders(params)]
 
@@ -476,7 +493,7 @@ class VenueAdapter:
         params = TradeParams(**filters) if filters else None
         trades: list[VenueTrade] = []
         resume = cursor
-        with _translated(write=False):
+        with _translated("trades", write=False):
             self._require_l2()
             while cursor != END_CURSOR:
                 throttle("data")
@@ -501,7 +518,7 @@ class VenueAdapter:
     def _cancel(self, call: Callable[[], Any]) -> dict[str, Any]:
         """`{"canceled": [...], "not_canceled": {id: reason}}`, as the venue answers."""
         throttle("cancel")
-        with _translated(write=True):
+        with _translated("cancel", write=True):
             self._require_l2()
             answer = call()
         return answer if isinstance(answer, dict) else {"canceled": [], "not_canceled": {}}
@@ -511,7 +528,7 @@ class VenueAdapter:
     def balance(self, token_id: str = "") -> Balance:
         """pUSD (no token) or outcome-share balance and allowances, in whole units."""
         throttle("balance")
-        with _translated(write=False):
+        with _translated("balance", write=False):
             self._require_l2()
             raw = self._client.get_balance_allowance(_balance_params(token_id))
         return _balance(raw)
@@ -519,7 +536,7 @@ class VenueAdapter:
     def refresh_balance(self, token_id: str = "") -> Balance:
         """Ask the venue to re-read balance and allowance from chain (stale-cache fix)."""
         throttle("balance")
-        with _translated(write=False):
+        with _translated("balance", write=False):
             self._require_l2()
             self._client.update_balance_allowance(_balance_params(token_id))
             raw = self._client.get_balance_allowance(_balance_params(token_id))
@@ -528,7 +545,7 @@ class VenueAdapter:
     def heartbeat(self) -> str:
         """Keep resting orders alive; without one for 10 s the venue cancels them all."""
         throttle("other")
-        with _translated(write=True):
+        with _translated("heartbeat", write=True):
             self._require_l2()
             answer = self._client.post_heartbeat(self._heartbeat_id)
         if isinstance(answer, dict) and answer.get("heartbeat_id"):

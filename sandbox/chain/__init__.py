@@ -37,10 +37,12 @@ from .deploy import SandboxChain, SandboxMarket
 from .wallets import SandboxWallets, WalletCallReverted
 
 
-def start(*, port: int | None = None, chain_id: int = 137) -> tuple[Anvil, SandboxChain]:
+def start(
+    *, port: int | None = None, chain_id: int = 137, block_time: float = 0
+) -> tuple[Anvil, SandboxChain]:
     """Start anvil (a free port unless given) and deploy the contracts: what `lt_sandbox`
     needs. The caller stops the node with `anvil.stop()`."""
-    anvil = Anvil(port=port, chain_id=chain_id).start()
+    anvil = Anvil(port=port, chain_id=chain_id, block_time=block_time).start()
     try:
         return anvil, SandboxChain.deploy(anvil.rpc_url)
     except BaseException:

@@ -56,9 +56,14 @@ def free_port() -> int:
 class Anvil:
     """One anvil process on 127.0.0.1; `stop()` (or the context manager) ends it."""
 
-    def __init__(self, *, port: int | None = None, chain_id: int = 137) -> None:
+    def __init__(
+        self, *, port: int | None = None, chain_id: int = 137, block_time: float = 0
+    ) -> None:
         self.port = port or free_port()
         self.chain_id = chain_id
+        # 0: a block per transaction only (tests). Otherwise a block every `block_time`
+        # seconds as well, like Polygon's ~2 s, so the head advances on a quiet chain.
+        self.block_time = block_time
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -68,6 +73,8 @@ class Anvil:
     def start(self, *, timeout: float = 15.0) -> Anvil:
         args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port)]
         args += ["--chain-id", str(self.chain_id), "--silent"]
+        if self.block_time > 0:
+            args += ["--block-time", f"{self.block_time:g}", "--mixed-mining"]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from execution.models import Order, OrderPurpose, OrderStatus, PositionStatus
+from execution.markets import market_for_token
+from execution.models import Order, OrderPurpose, OrderStatus, PositionStatus, ReconcileRun
 from execution.reconcile import reconcile
 from execution.venue import OrderRequest
 from execution.venue.session import get_venue
@@ -81,4 +82,53 @@ def test_ledger_and_wallet_disagreeing_is_reported_and_not_stamped(
     report = reconcile()
     assert report.balance_mismatches == {_token(live_venue): ("10.000000", "0.000000")}
     assert global_risk_state().reconciled_at is None
-    assert Alert.objects.filter(reason_code="RECONCILE_MISMATCH").exists()
+    run = ReconcileRun.objects.get()
+    assert (run.agreed, run.mismatches, run.persisting) == (
+        False,
+        {_token(live_venue): ["10.000000", "0.000000"]},
+        [],
+    )
+
+
+def test_a_mismatch_alerts_only_when_the_next_pass_finds_it_too(
+    live_venue: SandboxHandle,
+) -> None:
+    token = _token(live_venue)
+    market_for_token(venue=get_venue(), token_id=token)  # LT knows the market: named in mail
+    position = PositionFactory(
+        token_id=token, mode=TradingMode.LIVE, size=D(10), status=PositionStatus.OPEN
+    )
+    reconcile()  # a settlement in flight looks like this once
+    assert not Alert.objects.filter(reason_code="RECONCILE_MISMATCH").exists()
+
+    assert reconcile().persisting == [token]
+    alert = Alert.objects.get(reason_code="RECONCILE_MISMATCH")
+    assert alert.market is not None
+    assert (alert.severity, alert.state, alert.market.condition_id) == (
+        Alert.Severity.CRITICAL,
+        Alert.State.OPEN,
+        live_venue.market("btc-above-150k-2026").condition_id,
+    )
+    reconcile()
+    alert.refresh_from_db()
+    assert alert.count == 2  # the third pass counts on the same alert
+
+    position.delete()  # the ledger agrees with the wallet again
+    assert reconcile().clean
+    alert.refresh_from_db()
+    assert alert.state == Alert.State.RESOLVED
+    assert "no difference" in alert.resolution
+
+
+def test_a_mismatch_cleared_by_the_next_pass_raises_nothing(live_venue: SandboxHandle) -> None:
+    position = PositionFactory(
+        token_id=_token(live_venue), mode=TradingMode.LIVE, size=D(10), status=PositionStatus.OPEN
+    )
+    reconcile()
+    position.delete()  # the fill landed: the settlement was only in flight
+    assert reconcile().clean
+    PositionFactory(
+        token_id=_token(live_venue), mode=TradingMode.LIVE, size=D(5), status=PositionStatus.OPEN
+    )
+    assert reconcile().persisting == []  # the pass before was clean: once again, not twice
+    assert not Alert.objects.filter(reason_code="RECONCILE_MISMATCH").exists()

@@ -97,7 +97,8 @@ def test_a_winner_unredeemed_an_hour_after_resolution_raises_one_alert(sandbox_c
     assert redemptions_alert_overdue(now=later) == 1
     assert redemptions_alert_overdue(now=later) == 0
     alert = Alert.objects.get(reason_code=RedemptionAlert.OVERDUE)
-    assert alert.context["redemption_id"] == redemption.pk
+    assert alert.context["redemption"] == redemption.pk
+    assert alert.market == redemption.market  # the mail names it by its question
 
 
 def test_operator_can_retry_a_failed_redemption_and_mark_one_not_needed(sandbox_chain, chain):

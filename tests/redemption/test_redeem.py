@@ -127,3 +127,36 @@ def test_unresolved_condition_sends_nothing(sandbox_chain, chain, db):
     held = hold(sandbox_chain, outcome=0)
     assert resolutions_detect(chain=chain) == 0
     assert not Redemption.objects.filter(condition_id=held.onchain.condition_id).exists()
+
+
+def test_the_orders_of_a_redeemed_position_point_at_its_redemption(sandbox_chain, chain, db):
+    from datetime import timedelta
+
+    from execution.models import Order
+    from ltproject.domain import TradingMode
+    from tests.factories import OrderFactory, PositionFactory
+
+    held = hold(sandbox_chain, outcome=0, shares=Decimal("10"))
+    position = held.positions[0]
+    opened = position.opened_at
+    same = {"strategy": position.strategy, "token_id": position.token_id, "mode": TradingMode.LIVE}
+    # An earlier position in the same token, bought and sold before this one opened.
+    PositionFactory(
+        **same,
+        status=PositionStatus.CLOSED,
+        size=0,
+        cost_basis=0,
+        opened_at=opened - timedelta(hours=2),
+        closed_at=opened - timedelta(hours=1),
+    )
+    old_order = OrderFactory(**same, size_matched=Decimal(5))
+    entry = OrderFactory(**same, size_matched=Decimal(10))
+    unfilled = OrderFactory(**same)
+    Order.objects.filter(pk=old_order.pk).update(created_at=opened - timedelta(hours=2))
+    Order.objects.filter(pk=entry.pk).update(created_at=opened - timedelta(seconds=30))
+    redemption = resolve_and_redeem(sandbox_chain, chain, held, winner=0)
+    for order in (old_order, entry, unfilled):
+        order.refresh_from_db()
+    assert entry.redemption == redemption
+    assert old_order.redemption is None  # it built the earlier position
+    assert unfilled.redemption is None  # nothing of it was redeemed

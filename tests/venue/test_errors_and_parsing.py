@@ -27,7 +27,7 @@ def _api_error(status: int, body: object) -> PolyApiException:
 
 
 def _raise_through(error: Exception, **kwargs: bool) -> Exception:
-    with pytest.raises(VenueError) as excinfo, _translated(**kwargs):
+    with pytest.raises(VenueError) as excinfo, _translated("", **kwargs):
         raise error
     return excinfo.value
 

@@ -32,6 +32,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-chain", action="store_true", help="no anvil: fills settle in the venue only"
         )
+        parser.add_argument(
+            "--block-time",
+            type=float,
+            default=2.0,
+            help="seconds between the chain's blocks besides one per transaction, as on "
+            "Polygon (0: only one per transaction)",
+        )
         parser.add_argument("--scenario", default=None, help="scenario JSON (default: bundled)")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
@@ -46,9 +53,15 @@ class Command(BaseCommand):
         speed = float(options["speed"])
         if speed < 0:
             raise CommandError("--speed must be >= 0")
+        if options["block_time"] < 0:
+            raise CommandError("--block-time must be >= 0")
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        anvil, chain = (None, None) if options["no_chain"] else _start_chain(options["chain_port"])
+        anvil, chain = (
+            (None, None)
+            if options["no_chain"]
+            else _start_chain(options["chain_port"], options["block_time"])
+        )
         server = driver = None
         try:
             # Clients heartbeat on wall time: keep the dead-man switch at 10 wall seconds.
@@ -80,10 +93,10 @@ class Command(BaseCommand):
                 anvil.stop()
 
 
-def _start_chain(port: int) -> tuple[Anvil, SandboxChain]:
+def _start_chain(port: int, block_time: float) -> tuple[Anvil, SandboxChain]:
     from sandbox.chain import AnvilError, start
 
     try:
-        return start(port=port or None)
+        return start(port=port or None, block_time=block_time)
     except AnvilError as exc:
         raise CommandError(f"cannot start the sandbox chain: {exc}") from exc
