@@ -69,8 +69,7 @@ def run() -> dict[str, dict[str, float | int | str]]:
         committed: dict[int, float] = {int(k): v for k, v in json.loads(out).items()}
         arrived = _wait_for(smtp, set(committed))
     finally:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        cluster.wait(timeout=30)
+        _stop(cluster)
         smtp.stop()
     latencies = sorted(arrived[i] - committed[i] for i in committed if i in arrived)
     cuts = quantiles(latencies, n=100, method="inclusive")
@@ -85,6 +84,15 @@ def run() -> dict[str, dict[str, float | int | str]]:
             "target_p99_s": 60,
         }
     }
+
+
+def _stop(cluster: subprocess.Popen[bytes]) -> None:
+    os.killpg(cluster.pid, signal.SIGTERM)
+    try:
+        cluster.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(cluster.pid, signal.SIGKILL)  # a worker in the middle of a batch wait
+        cluster.wait()
 
 
 def _wait_for(smtp: SmtpServer, ids: set[int]) -> dict[int, float]:

@@ -37,7 +37,7 @@ def check_chain(ctx: Context) -> CheckResult:
         "head_block": number,
         "head_age_s": age,
         "max_fee_gwei": round(fees.max_fee_per_gas / GWEI, 3),
-        "fee_cap_gwei": settings.REDEMPTION_MAX_FEE_GWEI,
+        "fee_cap_gwei": str(settings.REDEMPTION_MAX_FEE_GWEI),
     }
     limit = threshold("chain_head_age_s")
     found.fail_if(age > limit, f"head block {number} is {age:.0f} s old: the node stalled")

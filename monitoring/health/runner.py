@@ -18,7 +18,7 @@ from django.db.models import Avg, Case, Count, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from monitoring.alerts import alert_create, alert_resolve
+from monitoring.alerts import alert_create, alert_resolve, plain
 from monitoring.models import STATUS_RANK, Alert, HealthCheck, HealthDaily, HealthStatus
 from strategies.models import Strategy
 
@@ -96,7 +96,7 @@ def _row(
         for pk, by_check in statuses.items()
         if by_check.get(check.name, HealthStatus.OK) != HealthStatus.OK
     }
-    details = dict(result.details)
+    details = plain(result.details)
     if marked:
         details["strategies"] = marked
     return HealthCheck(

@@ -242,3 +242,11 @@ def test_rows_past_30_days_roll_up_into_daily_rows_and_newer_ones_stay() -> None
     )
     assert daily.avg_duration_ms == D(10)
     assert list(HealthCheck.objects.all()) == [kept]
+
+
+def test_a_run_with_live_strategies_stores_its_figures(
+    on_anvil: Anvil, live_venue: SandboxHandle
+) -> None:
+    rows = {r.name: r for r in health_checks_run()}
+    assert rows["chain"].details["fee_cap_gwei"] == "1000"
+    assert rows["wallet"].details["used"] is True
