@@ -20,7 +20,8 @@ import sys
 import time
 from statistics import quantiles
 
-from bench.bench_intake import ROOT, _database_urls, _fresh_database
+from bench.bench_intake import ROOT
+from bench.databases import bench_database, migrate
 from monitoring.testing import SmtpServer
 
 N = 100
@@ -42,12 +43,9 @@ def _env(url: str, smtp_port: int) -> dict[str, str]:
 
 
 def run() -> dict[str, dict[str, float | int | str]]:
-    admin, url, name = _database_urls()
-    name, url = (x.replace("_bench_intake", "_bench_alerts") for x in (name, url))
-    _fresh_database(admin, name)
     smtp = SmtpServer().start()
-    env = _env(url, smtp.port)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = _env(bench_database("alerts"), smtp.port)
+    migrate(env)
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,

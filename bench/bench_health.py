@@ -10,15 +10,14 @@ import os
 import subprocess
 import sys
 
-from bench.bench_intake import ROOT, _database_urls, _fresh_database
+from bench.bench_intake import ROOT
+from bench.databases import bench_database, migrate
 
 
 def run() -> dict[str, dict[str, float | int | str]]:
-    admin, url, name = _database_urls()
-    name, url = (x.replace("_bench_intake", "_bench_health") for x in (name, url))
-    _fresh_database(admin, name)
+    url = bench_database("health")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ltproject.test_settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    migrate(env)
     out = subprocess.run(
         [sys.executable, "-m", "bench.health_cycle"],
         cwd=ROOT,

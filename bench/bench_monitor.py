@@ -6,21 +6,18 @@ CPU). Runs in a subprocess on its own fresh database, against an in-process sand
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
-from bench.bench_intake import ROOT, _database_urls, _fresh_database
+from bench.bench_intake import ROOT
+from bench.databases import bench_database, migrate
 
 
 def run() -> dict[str, dict[str, float | int | str]]:
-    admin, url, name = _database_urls()
-    name, url = (x.replace("_bench_intake", "_bench_monitor") for x in (name, url))
-    _fresh_database(admin, name)
-    env = {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ltproject.test_settings"}
-    import os
-
-    env = {**os.environ, **env}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    url = bench_database("monitor")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ltproject.test_settings"}
+    migrate(env)
     out = subprocess.run(
         [sys.executable, "-m", "bench.monitor_cycle"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,

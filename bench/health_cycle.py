@@ -128,8 +128,16 @@ def _book_of_state(tokens: list[tuple[int, str]]) -> None:
 def main() -> None:
     anvil = Anvil().start()
     sandbox = SandboxServer(Venue(seed=0)).start()
-    settings.CLOB_HOST, settings.SIGNER_PRIVATE_KEY = sandbox.url, TEST_PRIVATE_KEY
-    settings.CHAIN_RPC_URL = anvil.rpc_url
+    try:
+        print(json.dumps(_measure(sandbox.url, anvil.rpc_url)))
+    finally:
+        sandbox.stop()
+        anvil.stop()
+
+
+def _measure(venue_url: str, rpc_url: str) -> dict[str, object]:
+    settings.CLOB_HOST, settings.SIGNER_PRIVATE_KEY = venue_url, TEST_PRIVATE_KEY
+    settings.CHAIN_RPC_URL = rpc_url
     reset_venue()
     venue = get_venue()
     tokens = []
@@ -142,22 +150,16 @@ def main() -> None:
     rows = health_checks_run()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     slowest = max(rows, key=lambda r: r.duration_ms or 0)
-    sandbox.stop()
-    anvil.stop()
-    print(
-        json.dumps(
-            {
-                "positions": Position.objects.count(),
-                "strategies": Strategy.objects.count(),
-                "checks": len(rows),
-                "wall_s": round(wall, 3),
-                "cpu_s": round(cpu, 3),
-                "slowest_check": slowest.name,
-                "slowest_ms": float(slowest.duration_ms or 0),
-                "statuses": {r.name: r.status for r in rows},
-            }
-        )
-    )
+    return {
+        "positions": Position.objects.count(),
+        "strategies": Strategy.objects.count(),
+        "checks": len(rows),
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "slowest_check": slowest.name,
+        "slowest_ms": float(slowest.duration_ms or 0),
+        "statuses": {r.name: r.status for r in rows},
+    }
 
 
 if __name__ == "__main__":

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from execution.models import Market, MarketToken
+from ltproject.jsontext import jsonable
 from strategies.models import Strategy
 
 from .models import Alert
@@ -41,19 +41,6 @@ def first_attempt_at(severity: str, now: datetime) -> datetime | None:
     if severity == Alert.Severity.WARNING:
         return now + timedelta(seconds=settings.ALERT_BATCH_SECONDS)
     return None
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready figures: amounts as their exact decimal text, times in ISO 8601."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 @dataclass(frozen=True)
@@ -98,7 +85,7 @@ def alert_create(
         "message": message,
         "severity": severity,
         "strategy": strategy,
-        "context": plain(context or {}),
+        "context": jsonable(context or {}),
         "action": action,
     }
     if token_id or condition_id:
@@ -162,7 +149,8 @@ def _repeat(alert: Alert, fields: dict[str, Any], now: datetime) -> Alert:
     if escalated:
         alert.severity = severity
     changed = ["count", "last_seen_at", "message", "context", "action", "severity", "subject"]
-    if renotify and alert.delivery in (Alert.Delivery.SENT, Alert.Delivery.FAILED):
+    if renotify and alert.delivery != Alert.Delivery.PENDING:
+        # A mail in flight (sending) then stays pending and goes again after it.
         alert.delivery = Alert.Delivery.PENDING
         alert.next_attempt_at = first_attempt_at(alert.severity, now)
         changed += ["delivery", "next_attempt_at"]
@@ -213,21 +201,14 @@ def alert_resolve(*, dedupe_key: str, note: str) -> bool:
     return _resolve(Alert.objects.filter(dedupe_key=dedupe_key), actor=SYSTEM, note=note)
 
 
-def alerts_resolve_prefix(*, prefix: str, keep: set[str], note: str) -> int:
-    """Resolve every unresolved alert whose key starts with `prefix`, except `keep`."""
-    keys = set(
-        Alert.objects.filter(dedupe_key__startswith=prefix, state__in=UNRESOLVED)
-        .exclude(dedupe_key__in=keep)
-        .values_list("dedupe_key", flat=True)
-    )
-    return sum(alert_resolve(dedupe_key=key, note=note) for key in sorted(keys))
-
-
 def _resolve(alerts: Any, *, actor: str, note: str) -> bool:
     now = timezone.now()
     found = list(alerts.select_for_update().filter(state__in=UNRESOLVED))
     for alert in found:
-        told = alert.delivery == Alert.Delivery.SENT and alert.severity != Alert.Severity.INFO
+        # A mail in flight right now still shows it open: the resolution goes after it.
+        told = alert.delivery in (Alert.Delivery.SENT, Alert.Delivery.SENDING) and (
+            alert.severity != Alert.Severity.INFO
+        )
         update: dict[str, Any] = {
             "state": Alert.State.RESOLVED,
             "resolved_at": now,
@@ -245,10 +226,3 @@ def _resolve(alerts: Any, *, actor: str, note: str) -> bool:
 
             transaction.on_commit(deliver_soon, robust=True)
     return bool(found)
-
-
-def alerts_unresolved(*, prefix: str = "") -> list[Alert]:
-    query = Q(state__in=UNRESOLVED)
-    if prefix:
-        query &= Q(dedupe_key__startswith=prefix)
-    return list(Alert.objects.filter(query).order_by("pk"))

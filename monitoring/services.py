@@ -12,7 +12,6 @@ from .alerts import (
     alert_close,
     alert_create,
     alert_resolve,
-    alerts_resolve_prefix,
 )
 from .delivery import alert_retry_now, alerts_deliver, alerts_digest
 
@@ -24,5 +23,4 @@ __all__ = [
     "alert_retry_now",
     "alerts_deliver",
     "alerts_digest",
-    "alerts_resolve_prefix",
 ]

@@ -7,7 +7,7 @@ row, the breakers take their row locks, the history roll-up skips locked rows.
 from __future__ import annotations
 
 from .delivery import alerts_deliver, alerts_digest
-from .health.runner import health_checks_run, health_history_compact
+from .health.runner import health_checks_run, health_history_compact, measurements_prune
 from .probes import breakers_feed
 
 
@@ -27,9 +27,10 @@ def send_alert_digest() -> int:
     return alerts_digest()
 
 
-def compact_health_history() -> int:
-    """Every hour: roll health rows past the kept history up into daily rows."""
-    return health_history_compact()
+def compact_health_history() -> dict[str, int]:
+    """Every hour: roll health rows past the kept history up into daily rows, and drop the
+    venue call counts and reconciliation passes nobody reads any more."""
+    return {"rolled_up": health_history_compact(), "pruned": measurements_prune()}
 
 
 def probe_venue() -> dict[str, object]:

@@ -129,14 +129,19 @@ def _event(
         subject=f"{kind.label} breaker tripped: {scope}",
         message=message,
         context={
-            "observed": "unbounded" if value is None else _q(value),
-            "threshold": breaker.threshold,
+            "observed": "unbounded" if value is None else _shown(value),
+            "threshold": None if breaker.threshold is None else _shown(breaker.threshold),
             "breaker": str(kind.label),
         },
         action=_trip_action(breaker, scope),
         dedupe_key=key,
         token_id=token_id,
     )
+
+
+def _shown(value: Decimal) -> str:
+    """5000.000000 as 5000, 0.0300 as 0.03: the figure as a person would write it."""
+    return format(value.normalize(), "f")
 
 
 def breaker_alert_key(breaker: Breaker) -> str:

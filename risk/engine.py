@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from execution.models import MidPrice, Order, OrderPurpose, OrderStatus, Position
 from ltproject.domain import OrderType, Side, TradingMode
+from ltproject.jsontext import jsonable
 from ltproject.money import ZERO, is_valid_price, quantize_pusd
 from strategies.models import Signal, Strategy
 
@@ -135,15 +136,7 @@ class _Ctx:
         return self._portfolio
 
     def note(self, name: str, **values: Any) -> None:
-        self.checks[name] = {k: _jsonable(v) for k, v in values.items()}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+        self.checks[name] = {k: jsonable(v) for k, v in values.items()}
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,50 @@ def _wait_for_http(url: str, timeout: float) -> None:
     raise AssertionError(f"{url} never answered")
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+_HEALTH = (
+    "import json; from monitoring.tasks import run_health_checks; "
+    "from strategies.models import Strategy; "
+    "print(json.dumps([run_health_checks(), "
+    "dict(Strategy.objects.values_list('slug', 'health_status'))]))"
+)
+
+
+def _health_follows_the_venue(marker: str, process: subprocess.Popen[str]) -> None:
+    """Health runs on lt_run's database see the sandbox venue, and report it stopped at the
+    next run while LT itself keeps running."""
+    (worker,) = [p for p in _pids_with_marker(marker) if "qcluster" in _cmdline(p)][:1]
+    env = _environ(worker)
+    _manage(env, "lt_strategy", "create", "health-probe", "--mode", "paper")
+    checks, strategies = json.loads(_manage(env, "shell", "-c", _HEALTH).splitlines()[-1])
+    assert checks["venue"] == "ok" and strategies["health-probe"] == "ok"
+    (sandbox,) = [p for p in _pids_with_marker(marker) if "lt_sandbox" in _cmdline(p)]
+    os.kill(sandbox, signal.SIGKILL)
+    _read_until(process, r"The sandbox venue exited", timeout=10)
+    checks, strategies = json.loads(_manage(env, "shell", "-c", _HEALTH).splitlines()[-1])
+    assert checks["venue"] == "failing" and strategies["health-probe"] == "failing"
+    assert process.poll() is None  # LT runs on without its venue
+
+
 def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path) -> None:
     port, venue_port = _free_port(), _free_port()
     marker = f"LT_RUN_TEST_{uuid.uuid4().hex}"
@@ -130,6 +174,7 @@ def test_lt_run_serves_admin_with_printed_login_and_stops_cleanly(tmp_path: Path
             chain["rpc_url"], json=rpc | {"params": [chain["contracts"]["ctf"], "latest"]}
         )
         assert len(code.json()["result"]) > 2  # the contracts are deployed there
+        _health_follows_the_venue(marker, process)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

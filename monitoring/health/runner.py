@@ -18,8 +18,17 @@ from django.db.models import Avg, Case, Count, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from monitoring.alerts import alert_create, alert_resolve, plain
-from monitoring.models import STATUS_RANK, Alert, HealthCheck, HealthDaily, HealthStatus
+from execution.models import ReconcileRun
+from ltproject.jsontext import jsonable
+from monitoring.alerts import alert_create, alert_resolve
+from monitoring.models import (
+    STATUS_RANK,
+    Alert,
+    HealthCheck,
+    HealthDaily,
+    HealthStatus,
+    VenueCalls,
+)
 from strategies.models import Strategy
 
 from .alerting import ALERTS
@@ -96,7 +105,7 @@ def _row(
         for pk, by_check in statuses.items()
         if by_check.get(check.name, HealthStatus.OK) != HealthStatus.OK
     }
-    details = plain(result.details)
+    details = jsonable(result.details)
     if marked:
         details["strategies"] = marked
     return HealthCheck(
@@ -175,6 +184,25 @@ def health_history_compact(*, now: datetime | None = None, batch: int = 5000) ->
             _roll_up(ids)
             HealthCheck.objects.filter(pk__in=ids).delete()
         done += len(ids)
+
+
+# Venue call counts feed a five-minute window; two days leave room to look back at an incident.
+VENUE_CALLS_KEPT = timedelta(days=2)
+
+
+def measurements_prune(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Delete venue call counts past VENUE_CALLS_KEPT and reconciliation passes past the
+    kept history (one a minute each), in bounded batches; returns how many rows went."""
+    now = now or timezone.now()
+    old = (
+        VenueCalls.objects.filter(minute__lt=now - VENUE_CALLS_KEPT),
+        ReconcileRun.objects.filter(started_at__lt=now - timedelta(days=threshold("history_days"))),
+    )
+    deleted = 0
+    for rows in old:
+        while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch]):
+            deleted += rows.model.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def _roll_up(ids: list[int]) -> None:

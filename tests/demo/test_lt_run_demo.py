@@ -35,15 +35,20 @@ def _python(code: str) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.usefixtures("restored_signals")
-def test_the_feed_ending_leaves_lt_running_until_it_is_stopped() -> None:
+def test_the_feed_or_the_venue_ending_leaves_lt_running_until_it_is_stopped() -> None:
     server = _python("import time; time.sleep(60)")
     feed = _python("pass")
+    venue = _python("import sys; sys.exit(3)")
     said: list[str] = []
     stop = threading.Timer(1.5, signal.raise_signal, (signal.SIGTERM,))
     stop.start()
 
-    _wait_then_stop([server], feed=feed, write=said.append)
+    companions = {"the sandbox venue": venue, "the demo feed": feed}
+    _wait_then_stop([server], companions=companions, write=said.append)
 
-    assert said == ["The demo feed is done; LT keeps running (Ctrl-C stops it)."]
+    assert sorted(said) == [
+        "The demo feed is done; LT keeps running (Ctrl-C stops it).",
+        "The sandbox venue exited 3; LT keeps running (Ctrl-C stops it).",
+    ]
     assert server.returncode is not None and server.returncode < 0  # stopped by us, not dead
     stop.cancel()

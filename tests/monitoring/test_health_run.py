@@ -250,3 +250,19 @@ def test_a_run_with_live_strategies_stores_its_figures(
     rows = {r.name: r for r in health_checks_run()}
     assert rows["chain"].details["fee_cap_gwei"] == "1000"
     assert rows["wallet"].details["used"] is True
+
+
+def test_old_venue_counts_and_reconciliation_passes_are_pruned() -> None:
+    from execution.models import ReconcileRun
+    from monitoring.health.runner import measurements_prune
+    from monitoring.models import VenueCalls
+    from tests.factories import ReconcileRunFactory
+
+    now = timezone.now()
+    VenueCallsFactory(minute=now - timedelta(days=2, minutes=1))
+    kept_calls = VenueCallsFactory(minute=now - timedelta(days=2) + timedelta(minutes=1))
+    ReconcileRunFactory(started_at=now - timedelta(days=31))
+    kept_run = ReconcileRunFactory(started_at=now - timedelta(days=29))
+    assert measurements_prune(now=now, batch=1) == 2
+    assert list(VenueCalls.objects.all()) == [kept_calls]
+    assert list(ReconcileRun.objects.all()) == [kept_run]

@@ -71,10 +71,15 @@ class Command(BaseCommand):
         password = _reset_admin_password(admin_user)
         call_command("setup_schedules", stdout=self.stdout)
         children: list[subprocess.Popen[bytes]] = []
+        sandbox_process: subprocess.Popen[bytes] | None = None
         venue_line = f"  venue:   {settings.CLOB_HOST}\n"
         demo = not no_demo and not no_sandbox  # its live strategy trades the sandbox only
         demo_line = "  demo:    off (--no-demo)\n" if no_demo else "  demo:    off (no sandbox)\n"
         env = dict(os.environ)
+        # Alert mail goes somewhere visible: with the console backend (EMAIL_URL's default)
+        # each mail is printed here.
+        env.setdefault("ALERT_EMAILS", "operator@localhost")
+        mail_line = f"  alerts:  mailed to {env['ALERT_EMAILS']} via {_mail_backend(env)}\n"
         try:
             if not no_sandbox:
                 sandbox = urlsplit(settings.CLOB_HOST)
@@ -83,9 +88,9 @@ class Command(BaseCommand):
                         f"CLOB_HOST {settings.CLOB_HOST} is not a loopback address the sandbox "
                         "can serve; use --no-sandbox to trade against it"
                     )
-                child = _spawn("lt_sandbox", "--port", str(sandbox.port), *_chain_port())
-                children.append(child)
-                env |= _sandbox_chain_env(settings.CLOB_HOST, child)
+                sandbox_process = _spawn("lt_sandbox", "--port", str(sandbox.port), *_chain_port())
+                children.append(sandbox_process)
+                env |= _sandbox_chain_env(settings.CLOB_HOST, sandbox_process)
                 # Safe, proxy and deposit wallets redeem through the sandbox's relayer.
                 env.setdefault("RELAYER_URL", f"{settings.CLOB_HOST}/relayer")
                 env.setdefault("RELAYER_API_KEY", "sandbox")
@@ -114,6 +119,7 @@ class Command(BaseCommand):
             f"  admin:   {base}/admin/   login {admin_user} / {password}\n"
             f"  API:     {base}/api/schema/\n"
             f"{venue_line}"
+            f"{mail_line}"
             f"{demo_line}"
             "Press Ctrl-C to stop everything.\n"
         )
@@ -123,7 +129,22 @@ class Command(BaseCommand):
         except BaseException:
             _stop(children)
             raise
-        _wait_then_stop(children, feed=feed, write=self.stdout.write)
+        # The sandbox stands in for Polymarket and the feed for an FT system: neither is part
+        # of LT, so their end leaves LT running (its health checks then report the venue).
+        companions = {"the sandbox venue": sandbox_process, "the demo feed": feed}
+        core = [c for c in children if c is not sandbox_process]
+        _wait_then_stop(
+            core,
+            companions={k: v for k, v in companions.items() if v is not None},
+            write=self.stdout.write,
+        )
+
+
+def _mail_backend(env: dict[str, str]) -> str:
+    url = env.get("EMAIL_URL", "consolemail://")
+    if url.startswith("consolemail"):
+        return "the console backend (printed below; EMAIL_URL sends them for real)"
+    return urlsplit(url)._replace(netloc=urlsplit(url).hostname or "").geturl()
 
 
 def _reset_admin_password(username: str) -> str:
@@ -202,13 +223,14 @@ def _wait_for_web(base: str, web: subprocess.Popen[bytes]) -> None:
 
 
 def _wait_then_stop(
-    children: list[subprocess.Popen[bytes]],
+    core: list[subprocess.Popen[bytes]],
     *,
-    feed: subprocess.Popen[bytes] | None = None,
+    companions: dict[str, subprocess.Popen[bytes]] | None = None,
     write: Callable[[str], Any] = print,
 ) -> None:
+    """Run until Ctrl-C or until a core process ends; companions may end on their own."""
     stopping = False
-    watched = feed
+    watched = dict(companions or {})
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
@@ -217,17 +239,17 @@ def _wait_then_stop(
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        # One child dying (a port in use, a crash) stops the whole set: half a system that
-        # looks alive is worse than none.
-        while not stopping and all(child.poll() is None for child in children):
-            if watched is not None and watched.poll() is not None:
-                # The feed is a client of LT, not part of it: its end leaves LT running.
-                outcome = "is done" if watched.returncode == 0 else f"exited {watched.returncode}"
-                write(f"The demo feed {outcome}; LT keeps running (Ctrl-C stops it).")
-                watched = None
+        # One core process dying (a port in use, a crash) stops the whole set: half a system
+        # that looks alive is worse than none.
+        while not stopping and all(child.poll() is None for child in core):
+            for name, child in list(watched.items()):
+                if child.poll() is not None:
+                    outcome = "is done" if child.returncode == 0 else f"exited {child.returncode}"
+                    write(f"{name.capitalize()} {outcome}; LT keeps running (Ctrl-C stops it).")
+                    del watched[name]
             time.sleep(0.2)
     finally:
-        _stop(children + ([feed] if feed else []))
+        _stop(core + list((companions or {}).values()))
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
