@@ -117,3 +117,21 @@ def test_admin_can_send_a_failed_mail_again(admin_client_logged_in: Client) -> N
     from monitoring.delivery import alerts_deliver
 
     assert alerts_deliver() == 1 and len(mail.outbox) == 1
+
+
+def test_the_alert_page_a_mail_links_to_offers_acknowledge_and_resolve(
+    admin_client_logged_in: Client,
+) -> None:
+    alert = AlertFactory(subject="Spread breaker tripped: copy-whale")
+    page = admin_client_logged_in.get(reverse("admin:monitoring_alert_change", args=[alert.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Spread breaker tripped: copy-whale" in html
+    assert 'value="acknowledge"' in html and 'value="resolve"' in html
+    admin_client_logged_in.post(
+        reverse("admin:monitoring_alert_changelist"),
+        {"action": "resolve", "_selected_action": [alert.pk]},
+    )
+    alert.refresh_from_db()
+    assert alert.state == Alert.State.RESOLVED
+    page = admin_client_logged_in.get(reverse("admin:monitoring_alert_change", args=[alert.pk]))
+    assert 'value="resolve"' not in page.content.decode()
