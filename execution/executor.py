@@ -65,6 +65,9 @@ ERROR_RATE_WINDOW = 20  # sends
 SEND_ATTEMPTS = 3  # per submit, for refusals that placed nothing (429, stale balance cache)
 RATE_LIMIT_BACKOFF_S = 0.5
 SUBMITTABLE = (OrderStatus.INTENT, OrderStatus.SIGNED, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN)
+# Resolved by the health run once the strategy has an order the venue took again
+# (monitoring.health.runner): never on the order path itself.
+BALANCE_ALERT_PREFIX = "venue-balance-rejected:"
 _ACK_STATUS = {
     "live": OrderStatus.LIVE,
     "delayed": OrderStatus.DELAYED,
@@ -461,7 +464,7 @@ def _reject(order: Order, rejection: OrderRejected) -> Order:
             },
             action="The order was dropped and its budget released; later orders of the "
             "strategy are tried as usual. Fund the wallet or set its allowance.",
-            dedupe_key=f"venue-balance-rejected:{order.strategy_id or 'none'}",
+            dedupe_key=f"{BALANCE_ALERT_PREFIX}{order.strategy_id or 'none'}",
             token_id=order.token_id,
         )
     return order

@@ -209,9 +209,13 @@ def _persisting(report: ReconcileReport, *, before: ReconcileRun) -> list[str]:
     """Tokens off in this pass and in the last finished pass before it."""
     if report.clean:
         return []
+    # A pass that ran alongside this one saw the same moment: only one that had finished
+    # before this one began is a second look.
     previous = (
-        ReconcileRun.objects.filter(finished_at__isnull=False, error="", pk__lt=before.pk)
-        .order_by("-pk")
+        ReconcileRun.objects.filter(
+            finished_at__isnull=False, finished_at__lte=before.started_at, error=""
+        )
+        .order_by("-finished_at")
         .first()
     )
     if previous is None:

@@ -154,7 +154,8 @@ def _repeat(alert: Alert, fields: dict[str, Any], now: datetime) -> Alert:
         alert.delivery = Alert.Delivery.PENDING
         alert.next_attempt_at = first_attempt_at(alert.severity, now)
         changed += ["delivery", "next_attempt_at"]
-    elif escalated and alert.delivery == Alert.Delivery.PENDING:
+    elif alert.delivery == Alert.Delivery.PENDING and (escalated or alert.next_attempt_at is None):
+        # An escalation goes sooner; a pending alert with no time yet gets one (it was info).
         alert.next_attempt_at = first_attempt_at(alert.severity, now)
         changed.append("next_attempt_at")
     Alert.objects.filter(pk=alert.pk).update(

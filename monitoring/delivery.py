@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -37,7 +39,18 @@ SEND_LEASE = timedelta(minutes=2)  # a send that takes longer is presumed dead
 MAX_PER_MESSAGE = 50
 BATCH_LEASE = "alert-batch"
 WAIT_BUDGET_S = 40.0  # under the q-cluster's task timeout (60 s)
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
+DIGEST_MAX = 500
+
+
+def _outage(error: Exception) -> bool:
+    """No mail server to talk to (refused, reset, timed out, gone): every message would fail
+    alike. Anything else (an answer about this message, a message that cannot be made) may
+    be one alert's doing."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(error, smtplib.SMTPException):  # an OSError too, but the server answered
+        return False
+    return isinstance(error, OSError)
 
 
 def deliver_soon() -> None:
@@ -87,10 +100,10 @@ def _send_due() -> int:
     """Send due alerts, a message at a time, until none is due or a send fails."""
     messages = 0
     while settings.ALERT_EMAILS:
-        batch = _claim(timezone.now())
-        if not batch:
+        claimed = _claim(timezone.now())
+        if claimed is None:
             break
-        if not _send(batch):
+        if not _send(claimed):
             break
         messages += 1
     return messages
@@ -104,15 +117,32 @@ def _due(now: datetime) -> Q:
     return waiting | abandoned
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """Alerts one sender holds for one message; `token` proves it still holds them."""
+
+    token: str
+    alerts: list[Alert]
+
+    @property
+    def ids(self) -> list[int]:
+        return [a.pk for a in self.alerts]
+
+    def held(self) -> QuerySet[Alert]:
+        return Alert.objects.filter(
+            pk__in=self.ids, delivery=Alert.Delivery.SENDING, claim=self.token
+        )
+
+
 @transaction.atomic
-def _claim(now: datetime) -> list[Alert]:
+def _claim(now: datetime) -> Claimed | None:
     """Take the due alerts (and the warnings still batching) for one message."""
     locked = Alert.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
         "strategy", "market"
     )
     due = list(locked.filter(_due(now)).order_by("next_attempt_at", "pk")[:MAX_PER_MESSAGE])
     if not due:
-        return []
+        return None
     room = MAX_PER_MESSAGE - len(due)
     batching = now + timedelta(seconds=settings.ALERT_BATCH_SECONDS)
     joining = (
@@ -124,42 +154,62 @@ def _claim(now: datetime) -> list[Alert]:
         if room > 0
         else []
     )
-    batch = due + joining
-    Alert.objects.filter(pk__in=[a.pk for a in batch]).update(
-        delivery=Alert.Delivery.SENDING, lease_until=now + SEND_LEASE
+    return _hold(due + joining, now)
+
+
+def _hold(alerts: list[Alert], now: datetime) -> Claimed:
+    claimed = Claimed(uuid.uuid4().hex, alerts)
+    Alert.objects.filter(pk__in=claimed.ids).update(
+        delivery=Alert.Delivery.SENDING, lease_until=now + SEND_LEASE, claim=claimed.token
     )
-    return batch
+    return claimed
 
 
-def _send(batch: list[Alert]) -> bool:
-    """One message for the batch; the rows record the outcome either way."""
-    subject, text, html = render_alert_mail(batch)
-    message_id = make_msgid(domain="lt.local")
-    ids = [a.pk for a in batch]
-    error = _mail(subject, text, html, message_id, ids)
+def _send(claimed: Claimed) -> bool:
+    """One message for the claimed alerts; the rows record the outcome either way.
+
+    A message that cannot be made or that the server refuses for itself (not an outage) is
+    tried again one alert per message, so one bad alert cannot hold the others back.
+    """
+    try:
+        subject, text, html = render_alert_mail(claimed.alerts)
+        message_id = _mail(subject, text, html, claimed.ids)
+    except Exception as error:  # noqa: BLE001 - any failure is recorded on the rows, retried
+        if len(claimed.alerts) > 1 and not _outage(error):
+            return any([_send(_hold([alert], timezone.now())) for alert in claimed.alerts])
+        _failed(claimed, error)
+        return False
+    _sent(claimed, message_id=message_id)
+    return True
+
+
+def _sent(claimed: Claimed, *, message_id: str) -> None:
+    claimed.held().update(
+        message_id=message_id,
+        delivery=Alert.Delivery.SENT,
+        sent_at=timezone.now(),
+        sent_count=F("count"),
+        attempts=F("attempts") + 1,
+        last_error="",
+        lease_until=None,
+        claim="",
+    )
+
+
+def _failed(claimed: Claimed, error: Exception) -> None:
     now = timezone.now()
-    if error is None:
-        Alert.objects.filter(pk__in=ids, delivery=Alert.Delivery.SENDING).update(
-            delivery=Alert.Delivery.SENT,
-            sent_at=now,
-            sent_count=F("count"),
-            attempts=F("attempts") + 1,
-            last_error="",
-            lease_until=None,
-            message_id=message_id,
-        )
-        return True
-    for alert in batch:  # each row's own backoff, from its own attempt count
+    text = f"{type(error).__name__}: {error}"[:2000]
+    for alert in claimed.alerts:  # each row's own backoff, from its own attempt count
         attempts = alert.attempts + 1
-        Alert.objects.filter(pk=alert.pk, delivery=Alert.Delivery.SENDING).update(
+        claimed.held().filter(pk=alert.pk).update(
             delivery=Alert.Delivery.FAILED,
             attempts=attempts,
-            last_error=error[:2000],
+            last_error=text,
             lease_until=None,
+            claim="",
             next_attempt_at=now + retry_after(attempts),
         )
-    log.warning("alert mail failed (%d alerts): %s", len(batch), error)
-    return False
+    log.warning("alert mail failed (%d alerts): %s", len(claimed.alerts), text)
 
 
 def retry_after(attempts: int) -> timedelta:
@@ -168,8 +218,9 @@ def retry_after(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
-def _mail(subject: str, text: str, html: str, message_id: str, ids: list[int]) -> str | None:
-    """Send one message to ALERT_EMAILS; None on success, else the error as text."""
+def _mail(subject: str, text: str, html: str, ids: list[int]) -> str:
+    """Send one message to ALERT_EMAILS; its Message-ID (raises what the backend raises)."""
+    message_id = make_msgid(domain="lt.local")
     headers = {"Message-ID": message_id, "X-LT-Alerts": ",".join(str(i) for i in ids)}
     message = EmailMultiAlternatives(
         subject=subject,
@@ -180,11 +231,8 @@ def _mail(subject: str, text: str, html: str, message_id: str, ids: list[int]) -
         connection=get_connection(fail_silently=False),
     )
     message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except MAIL_ERRORS as error:
-        return f"{type(error).__name__}: {error}"
-    return None
+    message.send()
+    return message_id
 
 
 # --- the digest -------------------------------------------------------------------------------
@@ -196,7 +244,7 @@ def alerts_digest() -> int:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        batch = list(
+        alerts = list(
             Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("strategy", "market")
             .filter(
@@ -204,36 +252,26 @@ def alerts_digest() -> int:
                 delivery__in=(Alert.Delivery.PENDING, Alert.Delivery.FAILED),
             )
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .order_by("created_at", "pk")[:500]
+            .order_by("created_at", "pk")[:DIGEST_MAX]
         )
-        Alert.objects.filter(pk__in=[a.pk for a in batch]).update(
-            delivery=Alert.Delivery.SENDING, lease_until=now + SEND_LEASE
-        )
-    if not batch:
-        return 0
-    subject, text, html = render_digest_mail(batch, open_count=_open_count())
-    message_id = make_msgid(domain="lt.local")
-    error = _mail(subject, text, html, message_id, [a.pk for a in batch])
-    ids = [a.pk for a in batch]
-    if error is None:
-        Alert.objects.filter(pk__in=ids).update(
-            delivery=Alert.Delivery.SENT,
-            sent_at=now,
-            sent_count=F("count"),
+        if not alerts:
+            return 0
+        claimed = _hold(alerts, now)
+    try:
+        subject, text, html = render_digest_mail(alerts, open_count=_open_count())
+        message_id = _mail(subject, text, html, claimed.ids)
+    except Exception as error:  # noqa: BLE001 - tried again at the next digest run
+        # `next_attempt_at` stays empty: a digest alert goes only with a digest.
+        claimed.held().update(
+            delivery=Alert.Delivery.FAILED,
             attempts=F("attempts") + 1,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
             lease_until=None,
-            last_error="",
-            message_id=message_id,
+            claim="",
         )
-        return len(batch)
-    # The digest is tried again at its next run; `next_attempt_at` stays empty (digest only).
-    Alert.objects.filter(pk__in=ids).update(
-        delivery=Alert.Delivery.FAILED,
-        attempts=F("attempts") + 1,
-        last_error=error[:2000],
-        lease_until=None,
-    )
-    return 0
+        return 0
+    _sent(claimed, message_id=message_id)
+    return len(alerts)
 
 
 def _open_count() -> int:

@@ -133,9 +133,10 @@ def _subject(views: list[AlertView], alerts: list[Alert]) -> str:
         head = max((a.severity for a in live), key=lambda s: SEVERITY_RANK[s]).upper()
     first = views[0]
     title = first.subject + (f" (×{first.count})" if first.count > 1 else "")
-    if len(views) == 1:
-        return f"{prefix} {head} · {title}"[:250]
-    return f"{prefix} {head} · {len(views)} alerts: {title} and {len(views) - 1} more"[:250]
+    if len(views) > 1:
+        title = f"{len(views)} alerts: {title} and {len(views) - 1} more"
+    # One line: a header with a line break in it is refused (and a market question may hold one).
+    return " ".join(f"{prefix} {head} · {title}".split())[:250]
 
 
 def render_alert_mail(alerts: list[Alert]) -> tuple[str, str, str]:

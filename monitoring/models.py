@@ -160,11 +160,14 @@ class Alert(models.Model):
     resolved_by = models.CharField(max_length=150, blank=True)
     resolution = models.TextField(blank=True, help_text="How it ended.")
     # Delivery.
-    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
     next_attempt_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sender may (re)try; empty = the digest."
     )
     lease_until = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(
+        max_length=32, blank=True, help_text="The sender holding it while `sending`."
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from execution.models import Order, Position, PositionStatus
 from execution.venue import Book, VenueError
+from execution.venue.metrics import CallCounts
 from execution.venue.session import get_venue
 from ltproject.domain import TradingMode
 from risk.breakers import breaker_observe
@@ -37,64 +38,86 @@ from .health.venue import Window, venue_probe
 BPS = Decimal(10_000)
 
 
+UNREACHABLE_FOR = timedelta(minutes=2)  # probes in a row that must fail before it counts
+
+
 @dataclass(frozen=True)
 class VenueObservation:
+    """What the probe tells the breakers; a field left out (`judged` False) feeds nothing."""
+
     latency_ms: Decimal | None  # None: the venue did not answer (an unbounded latency)
-    error_rate: Decimal
+    latency_judged: bool
+    error_rate: Decimal | None  # None: too few calls, with errors among them, to judge
 
 
 def venue_observe(*, now: datetime) -> VenueObservation:
+    """One probe now, read against the window. A single failed request is not an outage: the
+    venue counts as unreachable once every probe of the last two minutes failed (at least
+    two). An error rate is judged on `venue_min_calls` calls, or on any number without an
+    error (a quiet, clean venue is a normal one)."""
     probe = venue_probe()
     window = Window.since(now - timedelta(minutes=threshold("venue_window_minutes"))).total
-    if window.count:
-        rate = Decimal(window.errors) / window.count
-    else:
-        rate = Decimal(0 if probe.reachable else 1)
-    latency = Decimal(f"{probe.latency_ms:.3f}") if probe.reachable else None
-    return VenueObservation(latency_ms=latency, error_rate=rate.quantize(Decimal("0.0001")))
+    rate = None
+    if window.count >= threshold("venue_min_calls") or (window.count and not window.errors):
+        rate = (Decimal(window.errors) / window.count).quantize(Decimal("0.0001"))
+    if probe.reachable:
+        return VenueObservation(Decimal(f"{probe.latency_ms:.3f}"), True, rate)
+    probes = Window.since(now - UNREACHABLE_FOR).by_call.get("version", CallCounts())
+    down = probes.count >= 2 and probes.errors == probes.count
+    return VenueObservation(None, down, rate)
 
 
 def breakers_feed(*, now: datetime | None = None) -> dict[str, object]:
     """Probe the venue and feed what it saw to the breakers; returns the observation."""
     now = now or timezone.now()
     seen = venue_observe(now=now)
-    _global_feed(seen, now)
+    fed = _fed(seen)
+    _global_feed(fed, now)
     live = Strategy.objects.filter(mode=TradingMode.LIVE).select_related("risk_rules")
     for strategy in live:
-        breaker_observe(strategy=strategy, kind=BreakerKind.LATENCY, value=seen.latency_ms, at=now)
-        breaker_observe(
-            strategy=strategy, kind=BreakerKind.ERROR_RATE, value=seen.error_rate, at=now
-        )
-    slippage = _slippage_feed(now)
+        for kind, value in fed.items():
+            breaker_observe(strategy=strategy, kind=kind, value=value, at=now)
     return {
-        "latency_ms": None if seen.latency_ms is None else str(seen.latency_ms),
-        "error_rate": str(seen.error_rate),
-        "slippage_bps": slippage,
+        "latency_ms": "unjudged" if not seen.latency_judged else _text(seen.latency_ms),
+        "error_rate": "unjudged" if seen.error_rate is None else str(seen.error_rate),
+        "slippage_bps": _slippage_feed(now),
     }
 
 
-def _global_feed(seen: VenueObservation, now: datetime) -> None:
+def _fed(seen: VenueObservation) -> dict[BreakerKind, Decimal | None]:
+    """The observations the probe may feed this minute, by breaker kind."""
+    fed: dict[BreakerKind, Decimal | None] = {}
+    if seen.latency_judged:
+        fed[BreakerKind.LATENCY] = seen.latency_ms
+    if seen.error_rate is not None:
+        fed[BreakerKind.ERROR_RATE] = seen.error_rate
+    return fed
+
+
+def _text(value: Decimal | None) -> str:
+    return "unbounded" if value is None else str(value)
+
+
+GLOBAL_THRESHOLDS = {
+    BreakerKind.LATENCY: "max_latency_ms",
+    BreakerKind.ERROR_RATE: "max_error_rate",
+}
+
+
+def _global_feed(fed: dict[BreakerKind, Decimal | None], now: datetime) -> None:
     conf = settings.GLOBAL_BREAKERS
-    policy = {
-        "resume_after_minutes": conf["resume_after_minutes"],
-        "resume_when_normal": conf["resume_when_normal"],
-        "at": now,
-    }
-    if conf.get("max_latency_ms") is not None:
+    for kind, value in fed.items():
+        limit = conf.get(GLOBAL_THRESHOLDS[kind])
+        if limit is None:
+            continue
         breaker_observe(
             strategy=None,
-            kind=BreakerKind.LATENCY,
-            value=seen.latency_ms,
-            threshold=Decimal(str(conf["max_latency_ms"])),
-            **policy,
-        )
-    if conf.get("max_error_rate") is not None:
-        breaker_observe(
-            strategy=None,
-            kind=BreakerKind.ERROR_RATE,
-            value=seen.error_rate,
-            threshold=Decimal(str(conf["max_error_rate"])),
-            **policy,
+            kind=kind,
+            value=value,
+            threshold=Decimal(str(limit)),
+            resume_after_minutes=conf["resume_after_minutes"],
+            resume_when_normal=conf["resume_when_normal"],
+            at=now,
         )
 
 

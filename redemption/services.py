@@ -777,9 +777,12 @@ def _alert(redemption: Redemption, code: str, what: str, *, critical: bool = Fal
 
 
 def _alerts_settle(redemption: Redemption, note: str) -> None:
-    """The redemption ended well: its overdue and failure alerts are over."""
-    for code in (RedemptionAlert.OVERDUE, RedemptionAlert.FAILED):
-        alert_resolve(dedupe_key=f"{code}:{redemption.pk}", note=note)
+    """The redemption ended, or an operator took it over: its overdue and failure alerts are
+    over."""
+    keys = [f"{code}:{redemption.pk}" for code in (RedemptionAlert.OVERDUE, RedemptionAlert.FAILED)]
+    keys.append(f"{RedemptionAlert.FAILED}:unknown-collateral:{redemption.condition_id}")
+    for key in keys:
+        alert_resolve(dedupe_key=key, note=note)
 
 
 def _alert_failed(redemption: Redemption, *, error: str) -> None:
@@ -811,6 +814,8 @@ def redemption_retry(*, redemption: Redemption) -> bool:
         lease_until=None,
         outcome_code="",
     )
+    if rows:
+        _alerts_settle(redemption, "an operator asked for another try")
     return rows == 1
 
 
@@ -829,4 +834,6 @@ def redemption_mark(*, redemption: Redemption, state: str, note: str) -> bool:
             lease_until=None,
         )
     )
+    if rows:
+        _alerts_settle(redemption, f"marked {state} by an operator: {note}")
     return rows == 1

@@ -218,6 +218,11 @@ class Drawdown:
         return self.limit is not None and self.pct > self.limit
 
 
+def drawdown_pct(*, peak: Decimal, equity: Decimal) -> Decimal:
+    """How far equity is below its peak, in percent (0 at or above it)."""
+    return ((peak - equity) / peak * 100).quantize(Decimal("0.0001")) if peak > 0 else ZERO
+
+
 def drawdown_check(
     *, strategy: Strategy, row: RiskState, at: datetime, equity: Decimal | None = None
 ) -> Drawdown:
@@ -231,7 +236,7 @@ def drawdown_check(
     if peak != row.equity_peak:
         RiskState.objects.filter(pk=row.pk).update(equity_peak=peak)
         row.equity_peak = peak
-    pct = ((peak - equity) / peak * 100).quantize(Decimal("0.0001")) if peak > 0 else ZERO
+    pct = drawdown_pct(peak=peak, equity=equity)
     drawdown = Drawdown(equity=equity, peak=peak, pct=pct, limit=rules.max_drawdown_pct)
     if drawdown.breached and row.trading_state != TradingState.HALTED:
         strategy_pause(
@@ -259,10 +264,13 @@ def drawdowns_evaluate(*, at: datetime | None = None) -> list[Strategy]:
     )
     paused = []
     for strategy in strategies:
+        # Measured before the lock: the intake waits on this row, not on the portfolio read.
+        equity = strategy_equity(strategy=strategy)
         with transaction.atomic():
             row = _locked_state(strategy)
             was_active = row.trading_state != TradingState.HALTED
-            if drawdown_check(strategy=strategy, row=row, at=at).breached and was_active:
+            checked = drawdown_check(strategy=strategy, row=row, at=at, equity=equity)
+            if checked.breached and was_active:
                 paused.append(strategy)
     return paused
 

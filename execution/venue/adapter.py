@@ -283,12 +283,12 @@ class VenueAdapter:
         """Every CLOB market, following `next_cursor` to the end."""
         result: list[dict[str, Any]] = []
         cursor = INITIAL_CURSOR
-        with _translated("markets", write=False):
-            while cursor != END_CURSOR:
-                throttle("other")
+        while cursor != END_CURSOR:
+            throttle("other")
+            with _translated("markets", write=False):  # a page a call, as the venue sees it
                 page = self._client.get_markets(next_cursor=cursor)
-                result.extend(page["data"])
-                cursor = page.get("next_cursor") or END_CURSOR
+            result.extend(page["data"])
+            cursor = page.get("next_cursor") or END_CURSOR
         return result
 
     def market(self, condition_id: str) -> dict[str, Any]:
@@ -493,13 +493,13 @@ class VenueAdapter:
         params = TradeParams(**filters) if filters else None
         trades: list[VenueTrade] = []
         resume = cursor
-        with _translated("trades", write=False):
-            self._require_l2()
-            while cursor != END_CURSOR:
-                throttle("data")
+        self._require_l2()
+        while cursor != END_CURSOR:
+            throttle("data")
+            with _translated("trades", write=False):  # a page a call, as the venue sees it
                 page = self._client.get_trades_paginated(params, next_cursor=cursor)
-                trades.extend(_venue_trade(raw) for raw in page["trades"])
-                resume, cursor = cursor, page["next_cursor"] or END_CURSOR
+            trades.extend(_venue_trade(raw) for raw in page["trades"])
+            resume, cursor = cursor, page["next_cursor"] or END_CURSOR
         return TradePage(trades=tuple(trades), resume_cursor=resume)
 
     def cancel(self, order_id: str) -> dict[str, Any]:

@@ -9,16 +9,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from ltproject.money import ZERO
 from monitoring.models import HealthStatus
 from risk.budgets import window_starts
 from risk.models import Breaker, BudgetPeriod, BudgetWindow, RiskState, TradingState
 from risk.selectors import strategy_portfolio
+from risk.services import drawdown_pct
 from strategies.models import Strategy
 
 from .base import ALL_MODES, Check, CheckResult, Context, Findings, threshold, worst
-
-HUNDRED = Decimal(100)
 
 
 @dataclass
@@ -124,8 +122,7 @@ def _drawdowns(strategies: list[Strategy], notes: dict[int, Notes]) -> dict[str,
         if limit is None or row is None or strategy.mode == "off":
             continue
         equity = strategy_portfolio(strategy=strategy).equity
-        peak = max(row.equity_peak, equity)
-        pct = ((peak - equity) / peak * HUNDRED).quantize(Decimal("0.01")) if peak > 0 else ZERO
+        pct = drawdown_pct(peak=max(row.equity_peak, equity), equity=equity)
         figures[strategy.slug] = str(pct)
         if pct > limit:
             notes[strategy.pk].add(HealthStatus.FAILING, f"drawdown {pct}% over its {limit}% limit")

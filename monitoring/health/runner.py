@@ -1,7 +1,8 @@
 """One health run: every check, one stored row each, each strategy's health, and alerts.
 
 A check that turns FAILING raises a critical alert (dedupe key `health:<check>`); when it
-passes again, the alert is resolved and says so. A strategy's `health_status` is the worst
+has passed twice in a row, the alert is resolved and says so (once would let a check that
+hovers at its threshold mail every five minutes). A strategy's `health_status` is the worst
 status of the checks that concern it, written on every run.
 """
 
@@ -18,9 +19,10 @@ from django.db.models import Avg, Case, Count, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from execution.models import ReconcileRun
+from execution.executor import BALANCE_ALERT_PREFIX
+from execution.models import Order, OrderStatus, ReconcileRun
 from ltproject.jsontext import jsonable
-from monitoring.alerts import alert_create, alert_resolve
+from monitoring.alerts import UNRESOLVED, alert_create, alert_resolve
 from monitoring.models import (
     STATUS_RANK,
     Alert,
@@ -44,7 +46,10 @@ from .wallet import WALLET
 log = logging.getLogger(__name__)
 
 CHECKS: tuple[Check, ...] = (DATABASE, JOBS, VENUE, CHAIN, WALLET, ORDERS, REDEMPTION, RISK, ALERTS)
-DEFAULT_ACTION = "Checked again every 5 minutes; this alert resolves itself when the check passes."
+DEFAULT_ACTION = (
+    "Checked again every 5 minutes; this alert resolves itself once the check has passed twice "
+    "in a row."
+)
 
 
 def run_check(check: Check, ctx: Context) -> CheckResult:
@@ -72,7 +77,24 @@ def health_checks_run(
         _strategies_write(statuses, ctx.now)
     for check, result in results:
         _alert_on_change(check, result)
+    balance_alerts_resolve()
     return rows
+
+
+def balance_alerts_resolve() -> int:
+    """A strategy whose order the venue refused for balance, and which has had an order
+    taken since, has its balance back: the alert is over."""
+    resolved = 0
+    open_ones = Alert.objects.filter(
+        dedupe_key__startswith=BALANCE_ALERT_PREFIX, state__in=UNRESOLVED, strategy__isnull=False
+    ).values_list("dedupe_key", "strategy_id", "last_seen_at")
+    for key, strategy_id, seen in open_ones:
+        taken = Order.objects.filter(strategy_id=strategy_id, acked_at__gt=seen).exclude(
+            status=OrderStatus.REJECTED
+        )
+        if taken.exists():
+            resolved += alert_resolve(dedupe_key=key, note="the venue took an order of it again")
+    return resolved
 
 
 def strategy_statuses(
@@ -145,10 +167,17 @@ def _alert_on_change(check: Check, result: CheckResult) -> None:
                 action=check.on_failing or DEFAULT_ACTION,
                 dedupe_key=key,
             )
-        else:
+        elif _passed_before(check.name):
             alert_resolve(
                 dedupe_key=key, note=f"{label} is {result.status} again: {result.message}"
             )
+
+
+def _passed_before(name: str) -> bool:
+    """Whether the run before this one (already stored) passed as well."""
+    statuses = HealthCheck.objects.filter(name=name).order_by("-checked_at", "-pk")
+    previous = list(statuses.values_list("status", flat=True)[1:2])
+    return bool(previous) and previous[0] != HealthStatus.FAILING
 
 
 def _figures(result: CheckResult) -> dict[str, object]:

@@ -8,6 +8,7 @@ pUSD must also cover the live BUY orders LT has committed to.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +41,10 @@ def check_wallet(ctx: Context) -> CheckResult:
     if latest is None:
         found.warn("never reconciled with the venue yet")
         return found.result("wallet", "", details)
-    age = (ctx.now - clean.finished_at).total_seconds() if clean and clean.finished_at else None
+    # Never clean: measured from the first pass, so a reconciliation that fails for ever (bad
+    # credentials, say) turns failing while live entries wait on it.
+    since = clean.finished_at if clean else _first_pass_at()
+    age = (ctx.now - since).total_seconds() if since else None
     details |= {
         "last_pass_at": latest.finished_at.isoformat() if latest.finished_at else None,
         "last_clean_age_s": None if age is None else round(age),
@@ -48,7 +52,7 @@ def check_wallet(ctx: Context) -> CheckResult:
         "persisting": latest.persisting,
         "collateral_pusd": None if latest.collateral is None else str(latest.collateral),
     }
-    _judge_age(found, age)
+    _judge_age(found, age, ever_clean=clean is not None)
     found.warn_if(bool(latest.error), f"last reconciliation failed: {latest.error[:200]}")
     found.fail_if(
         bool(latest.persisting),
@@ -67,14 +71,19 @@ def check_wallet(ctx: Context) -> CheckResult:
     return found.result("wallet", "wallet and ledger agree", details)
 
 
-def _judge_age(found: Findings, age: float | None) -> None:
+def _first_pass_at() -> datetime | None:
+    return ReconcileRun.objects.order_by("pk").values_list("started_at", flat=True).first()
+
+
+def _judge_age(found: Findings, age: float | None, *, ever_clean: bool) -> None:
     if age is None:
-        found.warn("no clean reconciliation yet: live entries wait")
+        return  # no pass at all yet: said above
+    failing = age > threshold("wallet_reconcile_failing_s")
+    if not ever_clean:
+        found.fail_if(failing, f"no clean reconciliation in {age / 60:.0f} min: entries wait")
+        found.warn_if(not failing, "no clean reconciliation yet: live entries wait")
         return
-    found.fail_if(
-        age > threshold("wallet_reconcile_failing_s"),
-        f"last clean reconciliation {age / 60:.0f} min ago",
-    )
+    found.fail_if(failing, f"last clean reconciliation {age / 60:.0f} min ago: entries wait")
     found.warn_if(
         threshold("wallet_reconcile_failing_s") >= age > threshold("wallet_reconcile_age_s"),
         f"last clean reconciliation {age / 60:.1f} min ago: live entries wait for the next",

@@ -25,10 +25,10 @@ pytestmark = pytest.mark.django_db
 CRITICAL, WARNING, INFO = Alert.Severity.CRITICAL, Alert.Severity.WARNING, Alert.Severity.INFO
 
 
-def _raise(severity: str = CRITICAL, key: str = "", **extra: object) -> Alert:
+def _raise(severity: str = CRITICAL, key: str = "", subject: str = "", **extra: object) -> Alert:
     return alert_create(
         reason_code="TEST",
-        subject=f"{severity} thing",
+        subject=subject or f"{severity} thing",
         severity=severity,
         dedupe_key=key,
         **extra,  # type: ignore[arg-type]
@@ -264,3 +264,37 @@ def test_the_watchdog_mails_when_the_schedules_stop_running(late_s: int, alerted
         Schedule.objects.update(next_run=now)
         assert jobs_watch(now=now) is False
         assert Alert.objects.get().state == Alert.State.RESOLVED
+
+
+def test_one_alert_the_server_refuses_does_not_hold_the_others_back(settings: Settings) -> None:
+    settings.EMAIL_BACKEND = "tests.monitoring.failing_mail.PickyBackend"
+    good = [_raise(message="fine") for _ in range(2)]
+    bad = _raise(message="poison")
+    assert alerts_deliver() == 1  # the batch failed, then each went alone: two of three
+    for alert in good:
+        alert.refresh_from_db()
+        assert alert.delivery == Alert.Delivery.SENT
+    bad.refresh_from_db()
+    assert (bad.delivery, bad.attempts) == (Alert.Delivery.FAILED, 1)
+    assert "SMTPDataError" in bad.last_error
+    assert len(mail.outbox) == 2
+
+
+def test_a_line_break_in_a_subject_cannot_break_the_mail() -> None:
+    _raise(subject="Will it rain\ntomorrow?")
+    alerts_deliver()
+    assert mail.outbox[0].subject == "[LT] CRITICAL · Will it rain tomorrow?"
+
+
+def test_a_sender_that_lost_its_claim_does_not_overwrite_the_newer_state() -> None:
+    from monitoring.delivery import _claim, _failed
+
+    alert = _raise()
+    claimed = _claim(timezone.now())
+    assert claimed is not None
+    alert_close(alert=alert, actor="ana")  # told while its mail was in flight: goes again
+    second = _claim(timezone.now() + timedelta(seconds=1))
+    assert second is not None and second.token != claimed.token
+    _failed(claimed, ConnectionRefusedError("late answer of the first sender"))
+    alert.refresh_from_db()
+    assert (alert.delivery, alert.claim) == (Alert.Delivery.SENDING, second.token)

@@ -245,3 +245,16 @@ def test_an_alert_mail_two_minutes_late_is_a_failing_check(late_s, expected) -> 
 def test_info_alerts_waiting_for_the_digest_are_not_late() -> None:
     AlertFactory(severity=Alert.Severity.INFO, next_attempt_at=None)
     assert check_alerts(_ctx()).status == OK
+
+
+@pytest.mark.parametrize(("since_s", "expected"), [(1800, WARNING), (1801, FAILING)])
+def test_a_reconciliation_that_never_succeeds_turns_failing(since_s, expected) -> None:
+    StrategyFactory(mode=TradingMode.LIVE)
+    now = timezone.now()
+    ReconcileRunFactory(
+        started_at=now - timedelta(seconds=since_s),
+        agreed=False,
+        error="AuthError: invalid api key",
+    )
+    result = check_wallet(_ctx(now))
+    assert result.status == expected and "no clean reconciliation" in result.message

@@ -17,7 +17,7 @@ from execution.models import OrderStatus
 from execution.venue.metrics import CallCounts
 from execution.venue.session import reset_venue
 from ltproject.domain import TradingMode
-from monitoring.health.base import Context, Findings
+from monitoring.health.base import TRADING, Check, CheckResult, Context, Findings
 from monitoring.health.chain import check_chain
 from monitoring.health.runner import CHECKS, health_checks_run, health_history_compact
 from monitoring.health.venue import Window, _judge_heartbeat, _judge_window, check_venue
@@ -79,12 +79,22 @@ def test_a_stopped_venue_fails_its_strategies_within_one_run_and_recovers(
     reset_venue()
     health_checks_run()
     assert _health("paper-one") == "ok"
+    health_checks_run()  # passed twice in a row: the alert is over
     alert.refresh_from_db()
     assert alert.state == Alert.State.RESOLVED
     assert alert.resolution.startswith("Venue (CLOB) is ok again")
 
 
-def test_a_check_that_raises_is_failing_not_a_crashed_run(venue_stopped: None) -> None:
+def test_a_check_that_raises_is_failing_not_a_crashed_run() -> None:
+    def broken(ctx: Context) -> CheckResult:
+        raise ConnectionError("connection refused")
+
+    rows = {r.name: r for r in health_checks_run(checks=[Check("broken", broken, TRADING)])}
+    assert rows["broken"].status == FAILING
+    assert rows["broken"].message == "ConnectionError: connection refused"
+
+
+def test_a_stopped_venue_is_a_failing_venue_check(venue_stopped: None) -> None:
     StrategyFactory(mode=TradingMode.PAPER)
     rows = {r.name: r for r in health_checks_run()}
     assert rows["venue"].status == FAILING
@@ -266,3 +276,40 @@ def test_old_venue_counts_and_reconciliation_passes_are_pruned() -> None:
     assert measurements_prune(now=now, batch=1) == 2
     assert list(VenueCalls.objects.all()) == [kept_calls]
     assert list(ReconcileRun.objects.all()) == [kept_run]
+
+
+def test_a_failing_check_resolves_only_after_passing_twice(
+    live_venue: SandboxHandle, settings: Settings
+) -> None:
+    StrategyFactory(mode=TradingMode.PAPER)
+    running = settings.CLOB_HOST
+    settings.CLOB_HOST = f"http://127.0.0.1:{free_port()}"
+    reset_venue()
+    health_checks_run()
+    settings.CLOB_HOST = running
+    reset_venue()
+    health_checks_run()
+    alert = Alert.objects.get(dedupe_key="health:venue")
+    assert alert.state == Alert.State.OPEN  # one good run may be a check hovering at its line
+    health_checks_run()
+    alert.refresh_from_db()
+    assert alert.state == Alert.State.RESOLVED
+
+
+def test_a_balance_alert_resolves_once_the_venue_takes_an_order_of_the_strategy_again() -> None:
+    from monitoring.alerts import alert_create
+    from monitoring.health.runner import balance_alerts_resolve
+
+    strategy = StrategyFactory()
+    alert = alert_create(
+        reason_code="VENUE_BALANCE_REJECTED",
+        subject="refused",
+        strategy=strategy,
+        dedupe_key=f"venue-balance-rejected:{strategy.pk}",
+    )
+    OrderFactory(strategy=strategy, status=OrderStatus.REJECTED, acked_at=timezone.now())
+    assert balance_alerts_resolve() == 0
+    OrderFactory(strategy=strategy, status=OrderStatus.LIVE, acked_at=timezone.now())
+    assert balance_alerts_resolve() == 1
+    alert.refresh_from_db()
+    assert alert.state == Alert.State.RESOLVED

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from execution.venue import (
     OrderRejected,
@@ -78,9 +80,12 @@ def test_percentiles_come_from_a_log_scale_histogram() -> None:
 
 @pytest.mark.django_db
 def test_finished_minutes_are_written_and_the_current_one_waits(counted: VenueAdapter) -> None:
-    counted.server_time()
-    assert metrics.flush() == 0  # this minute is still counting
-    assert metrics.flush(everything=True) == 1
+    minute = datetime.now(UTC).replace(second=10, microsecond=0)
+    with time_machine.travel(minute, tick=False):
+        counted.server_time()
+        assert metrics.flush() == 0  # this minute is still counting
+    with time_machine.travel(minute + timedelta(minutes=1), tick=False):
+        assert metrics.flush() == 1
     row = VenueCalls.objects.get()
     assert (row.call, row.count, row.errors) == ("time", 1, 0)
     assert row.to_counts().histogram == {int(k): v for k, v in row.histogram.items()}
