@@ -10,7 +10,7 @@ export DATABASE_URL_TEST ?= postgres://root@127.0.0.1:5432/lt
 # Node tooling (anvil for the sandbox chain, solc for the contracts), pinned in package-lock.json.
 NPM_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench clean contracts
+.PHONY: setup run test lint bench clean contracts browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ $(NPM_STAMP): package.json package-lock.json
 
 setup: $(STAMP) $(NPM_STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	}
+
 # Rebuild contracts/build/*.json (ABI + bytecode, committed) from contracts/src/*.sol.
 contracts: $(NPM_STAMP)
 	node contracts/build.js
@@ -38,7 +45,7 @@ run: setup var/secret_key
 	DEBUG=true SECRET_KEY_FILE=var/secret_key $(PY) manage.py lt_run
 
 # The whole suite on PostgreSQL (DATABASE_URL, default the local server's `lt`).
-test: setup
+test: setup browser
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m pytest
 
 lint: setup

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ltproject.admin_utils import ReadOnlyAdmin
+from ltproject.admin_utils import QUESTION, MarketLabelsAdmin, ReadOnlyAdmin
 
 from .models import (
     Fill,
@@ -59,51 +59,83 @@ class FillInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(MarketLabelsAdmin):
+    # Time and strategy, then the pUSD amounts, so they stay on screen beside a long question.
     list_display = (
         "created_at",
         "strategy",
-        "purpose",
-        "side",
+        "notional",
         "price",
         "size",
         "size_matched",
+        "market_and_outcome",
+        "side",
+        "purpose",
         "status",
         "mode",
         "redemption",
     )
+    # The market's question comes with the annotation's join (see `with_market_labels`).
+    list_select_related = ("strategy", "redemption")
+    market_path = "market"
     list_filter = ("status", "mode", "purpose", "side", "strategy")
-    search_fields = ("venue_order_id", "token_id")
+    search_fields = ("venue_order_id", "token_id", QUESTION)
     date_hierarchy = "created_at"
     inlines = [FillInline]
 
 
 @admin.register(Fill)
-class FillAdmin(ReadOnlyAdmin):
-    list_display = ("match_time", "venue_trade_id", "order", "status", "price", "size", "is_paper")
+class FillAdmin(MarketLabelsAdmin):
+    list_display = (
+        "match_time",
+        "strategy",
+        "price",
+        "size",
+        "fee",
+        "realised_pnl",
+        "market_and_outcome",
+        "side",
+        "status",
+        "is_paper",
+        "venue_trade_id",
+    )
+    list_select_related = ("order__strategy",)
+    # A fill's market is its order's.
+    token_path = "order__token_id"
+    market_path = "order__market"
     list_filter = ("status", "is_paper")
-    search_fields = ("venue_trade_id", "transaction_hash")
+    search_fields = ("venue_trade_id", "transaction_hash", "order__token_id", QUESTION)
+
+    @admin.display(description="Strategy", ordering="order__strategy__slug")
+    def strategy(self, obj: Fill) -> str:
+        # Empty for fills of venue orders reconciliation imported and no strategy owns.
+        return str(obj.order.strategy) if obj.order.strategy else "—"
 
 
 @admin.register(Position)
-class PositionAdmin(ReadOnlyAdmin):
+class PositionAdmin(MarketLabelsAdmin):
     list_display = (
+        "opened_at",
         "strategy",
-        "token_id",
-        "mode",
-        "status",
+        "cost_basis",
+        "realised_pnl",
         "size",
         "avg_cost",
         "mark_price",
-        "realised_pnl",
+        "market_and_outcome",
+        "mode",
+        "status",
     )
+    list_select_related = ("strategy",)
+    market_path = "market"
     list_filter = ("status", "mode", "strategy")
-    search_fields = ("token_id",)
+    search_fields = ("token_id", QUESTION)
 
 
 @admin.register(MidPrice)
-class MidPriceAdmin(ReadOnlyAdmin):
-    list_display = ("observed_at", "token_id", "mid")
+class MidPriceAdmin(MarketLabelsAdmin):
+    list_display = ("observed_at", "mid", "market_and_outcome")
+    # By token id only: a search by question would evaluate the subquery on every recorded mid.
     search_fields = ("token_id",)
 
 

@@ -8,6 +8,8 @@ secrets); they are never written to the database.
 
 from __future__ import annotations
 
+import os
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,10 +26,19 @@ DEBUG: bool = env.bool("DEBUG", default=False)
 
 # Only a development deployment may run on a well-known key; production must bring its own.
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+# `make run` keeps its key in var/secret_key: a command run beside it on the embedded defaults
+# (no DATABASE_URL: the same SQLite file) uses the same key, so `manage.py lt_status` works
+# as the README writes it. A deployment names its database, and then its key too.
+_LOCAL_KEY_FILE = VAR_DIR / "secret_key"
+_LOCAL_KEY = (  # as read through SECRET_KEY_FILE (newline and all): the same key exactly
+    _LOCAL_KEY_FILE.read_text()
+    if not {"DATABASE_URL", "DATABASE_URL_FILE"} & set(os.environ) and _LOCAL_KEY_FILE.is_file()
+    else ""
+)
 if DEBUG:
-    SECRET_KEY: str = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+    SECRET_KEY: str = env.str("SECRET_KEY", default=_LOCAL_KEY or _DEV_SECRET_KEY)
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="")
+    SECRET_KEY = env.str("SECRET_KEY", default=_LOCAL_KEY)
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
 
@@ -43,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "django_q",
@@ -56,12 +69,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the application server itself (gunicorn too), compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "monitoring.dashboard.middleware.OperatorTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "ltproject.urls"
@@ -123,6 +141,49 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# The dashboard's own CSS and JS, and the npm packages it uses (installed by `npm ci`,
+# pinned in package-lock.json): served from LT itself, never from a CDN.
+_NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/uplot", _NODE_MODULES / "uplot" / "dist"),
+]
+STORAGES: dict[str, Any] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without `collectstatic` (the demo, tests), serve straight from the folders above.
+WHITENOISE_USE_FINDERS: bool = env.bool("WHITENOISE_USE_FINDERS", default=True)
+
+# The dashboard (staff login); times shown in the operator's time zone.
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:overview"
+LOGOUT_REDIRECT_URL = "dashboard:login"
+OPERATOR_TIME_ZONE: str = env.str("OPERATOR_TIME_ZONE", default="UTC")
+try:
+    zoneinfo.ZoneInfo(OPERATOR_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"OPERATOR_TIME_ZONE {OPERATOR_TIME_ZONE!r} is not a time zone"
+    ) from (_error)
+
+# Content-Security-Policy: scripts, styles, images and requests from LT only. Inline styles
+# stay allowed for the admin's own templates; no inline script anywhere.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- security (production values; `check --deploy` must pass with DEBUG off) -------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -318,6 +379,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "LT — Polymarket live trading API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A slug in a path is what Django's `slug` converter matches; anything else is a 404
+    # before the API sees it, so the schema says so.
+    "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
 }
 
 LOGGING: dict[str, Any] = {
@@ -330,5 +394,24 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "py_clob_client_v2": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},  # one INFO line per venue request otherwise
+        # Django's own console handler (DEBUG only) printed each request warning a second
+        # time, bare, beside the root's line; the root's handler alone prints it now.
+        "django": {"handlers": [], "propagate": True},
+        # runserver's access log: one INFO line per request and static file; 4xx are
+        # WARNING and 5xx ERROR, so a quieter level still shows what went wrong. It needs
+        # its handler named here: configuring a logger drops the one Django gave it.
+        "django.server": {
+            "handlers": ["console"],
+            "level": env.str("LOG_LEVEL_REQUESTS", default=env.str("LOG_LEVEL", default="INFO")),
+            "propagate": False,
+        },
+        # django-q logs "Enqueued", "processing" and "Processed" per task at INFO (even in
+        # `lt_halt`, which queues an alert's mail); the admin's task pages record each one,
+        # and failures are ERROR. `make run` sets both levels to WARNING for its children.
+        "django-q": {
+            "handlers": ["console"],
+            "level": env.str("LOG_LEVEL_JOBS", default="WARNING"),
+            "propagate": False,
+        },
     },
 }

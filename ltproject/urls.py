@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/v1/", include("strategies.urls")),
     path("api/v1/", include("execution.urls")),
     path("api/v1/", include("monitoring.urls")),
+    path("", include("monitoring.dashboard.urls")),
 ]

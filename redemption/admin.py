@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ltproject.admin_utils import ReadOnlyAdmin
+from ltproject.admin_utils import QUESTION, UNKNOWN_MARKET, MarketLabelsAdmin, ReadOnlyAdmin
 
 from .models import (
     ChainNonce,
@@ -29,21 +29,28 @@ class AllocationInline(admin.TabularInline):
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdmin):
+    # The payouts early, so a long question does not push them off-screen.
     list_display = (
-        "condition_id",
+        "market_question",
         "kind",
+        "expected_payout",
+        "actual_payout",
+        "state",
         "wallet_address",
         "wallet_type",
         "route",
-        "state",
-        "expected_payout",
-        "actual_payout",
         "attempts",
     )
+    list_select_related = ("market",)
     list_filter = ("kind", "state", "route", "wallet_type", "outcome_code")
-    search_fields = ("condition_id", "wallet_address")
+    # The condition id stays searchable and on the detail page; the list names the market.
+    search_fields = ("condition_id", "wallet_address", "market__question")
     inlines = [AllocationInline]
     actions = ["retry", "mark_not_needed", "mark_failed"]
+
+    @admin.display(description="Market", ordering="market__question")
+    def market_question(self, obj: Redemption) -> str:
+        return obj.market.question if obj.market and obj.market.question else UNKNOWN_MARKET
 
     @admin.action(description="Retry (failed → pending, attempts reset)")
     def retry(self, request: HttpRequest, queryset: QuerySet[Redemption]) -> None:
@@ -72,8 +79,13 @@ class RedemptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RedemptionAllocation)
-class RedemptionAllocationAdmin(ReadOnlyAdmin):
-    list_display = ("redemption", "strategy", "position", "shares", "payout")
+class RedemptionAllocationAdmin(MarketLabelsAdmin):
+    # The position's market and outcome, rather than the position (named by its token id).
+    list_display = ("redemption", "strategy", "shares", "payout", "market_and_outcome")
+    list_select_related = ("redemption", "strategy")
+    token_path = "position__token_id"
+    market_path = "position__market"
+    search_fields = ("strategy__slug", "position__token_id", QUESTION)
 
 
 @admin.register(ChainTransaction)

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from ltproject.admin_utils import ReadOnlyAdmin
+from ltproject.admin_utils import QUESTION, MarketLabelsAdmin, ReadOnlyAdmin
+from ltproject.money import quantize_pusd
 
+from .budgets import period_limit
 from .models import (
     Breaker,
     BreakerEvent,
+    BudgetPeriod,
     BudgetReservation,
     BudgetWindow,
     RiskDecision,
@@ -136,10 +143,49 @@ class RiskStateAdmin(ReadOnlyAdmin):
         self.message_user(request, "Resumed.", messages.SUCCESS)
 
 
+def _limit_text(limit: Decimal | None) -> str:
+    # To the pUSD unit, as the stored column reads, so equal limits read the same.
+    return "no limit" if limit is None else str(quantize_pusd(Decimal(limit)))
+
+
 @admin.register(BudgetWindow)
 class BudgetWindowAdmin(ReadOnlyAdmin):
-    list_display = ("strategy", "period", "window_start", "limit", "reserved", "spent")
+    list_display = (
+        "strategy",
+        "period",
+        "window_start",
+        "stored_limit",
+        "limit_in_force",
+        "reserved",
+        "spent",
+    )
     list_filter = ("period", "strategy")
+    # The rules the limit in force is read from, in the list's one query.
+    list_select_related = ("strategy__risk_rules",)
+    readonly_fields = ("limit_in_force",)
+
+    @admin.display(description="Stored limit", ordering="limit")
+    def stored_limit(self, obj: BudgetWindow) -> str:
+        return _limit_text(obj.limit)
+
+    @admin.display(description="Limit in force")
+    def limit_in_force(self, obj: BudgetWindow) -> str | SafeString:
+        """The limit the strategy's current rules set for this period.
+
+        The stored `limit` is the copy the database checks spending against, written when the
+        window opened and rewritten only when an order reserves in it, so after an operator
+        edits the rules it can be stale. A difference is marked so nobody reads the stored
+        one as the limit in force.
+        """
+        in_force = period_limit(obj.strategy.risk_rules, BudgetPeriod(obj.period))
+        if in_force == obj.limit:
+            return _limit_text(in_force)
+        return format_html(
+            '<strong title="The stored limit ({}) was copied from earlier rules.">'
+            "{} ≠ stored</strong>",
+            _limit_text(obj.limit),
+            _limit_text(in_force),
+        )
 
 
 @admin.register(BudgetReservation)
@@ -148,9 +194,23 @@ class BudgetReservationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RiskDecision)
-class RiskDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "strategy", "outcome", "reason_code", "size", "notional")
+class RiskDecisionAdmin(MarketLabelsAdmin):
+    # Time and strategy, then the amounts, so they stay on screen beside a long question.
+    list_display = (
+        "created_at",
+        "strategy",
+        "notional",
+        "limit_price",
+        "size",
+        "market_and_outcome",
+        "outcome",
+        "reason_code",
+    )
+    list_select_related = ("strategy",)
+    # A decision knows its market only through its signal's token id.
+    token_path = "signal__token_id"
     list_filter = ("outcome", "reason_code", "strategy")
+    search_fields = ("signal__token_id", QUESTION)
     date_hierarchy = "created_at"
 
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
-from ltproject.admin_utils import ReadOnlyAdmin
+from execution.models import Position, PositionStatus
+from ltproject.admin_utils import QUESTION, MarketLabelsAdmin, ReadOnlyAdmin
+from ltproject.money import ZERO, MoneyField
 from risk.services import strategy_halt, strategy_resume
 
 from .models import ApiCredential, Signal, SignalNonce, Strategy
@@ -24,9 +29,42 @@ class ApiCredentialInline(admin.TabularInline):
         return False
 
 
+def _positions_total(positions: QuerySet[Position], column: str) -> Coalesce:
+    """SUM(column) over one strategy's `positions`, as a subquery per strategy row.
+
+    A subquery, not a join with GROUP BY: the list also joins the risk state, and each sum
+    stays independent of the other (a join of both would multiply rows).
+    """
+    total = positions.order_by().values("strategy").annotate(total=Sum(column)).values("total")
+    return Coalesce(Subquery(total), Value(ZERO), output_field=MoneyField())
+
+
+def strategy_money(queryset: QuerySet[Strategy]) -> QuerySet[Strategy]:
+    """Realised P&L and open exposure of each strategy's current mode, in the same query.
+
+    The current mode only, as the risk checks count them (`risk.selectors.strategy_portfolio`):
+    paper results never move a live strategy's numbers.
+    """
+    positions = Position.objects.filter(strategy=OuterRef("pk"), mode=OuterRef("mode"))
+    open_positions = positions.filter(status=PositionStatus.OPEN)
+    return queryset.annotate(
+        position_realised_pnl=_positions_total(positions, "realised_pnl"),
+        open_cost_basis=_positions_total(open_positions, "cost_basis"),
+    )
+
+
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "mode", "trading_state", "health_status", "updated_at")
+    list_display = (
+        "slug",
+        "name",
+        "mode",
+        "realised_pnl",
+        "open_exposure",
+        "trading_state",
+        "health_status",
+        "updated_at",
+    )
     list_filter = ("mode", "health_status", "risk_state__trading_state")
     search_fields = ("slug", "name", "ft_source")
     readonly_fields = ("trading_state", "health_status", "health_checked_at", "created_at")
@@ -39,7 +77,15 @@ class StrategyAdmin(admin.ModelAdmin):
     actions = ["halt", "resume"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Strategy]:
-        return super().get_queryset(request).select_related("risk_state")
+        return strategy_money(super().get_queryset(request).select_related("risk_state"))
+
+    @admin.display(description="Realised P&L (pUSD)", ordering="position_realised_pnl")
+    def realised_pnl(self, obj: Strategy) -> Decimal:
+        return getattr(obj, "position_realised_pnl", ZERO)
+
+    @admin.display(description="Open exposure (pUSD)", ordering="open_cost_basis")
+    def open_exposure(self, obj: Strategy) -> Decimal:
+        return getattr(obj, "open_cost_basis", ZERO)
 
     @admin.display(description="Trading state", ordering="risk_state__trading_state")
     def trading_state(self, obj: Strategy) -> str:
@@ -82,19 +128,22 @@ class ApiCredentialAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Signal)
-class SignalAdmin(ReadOnlyAdmin):
+class SignalAdmin(MarketLabelsAdmin):
+    # Time and strategy, then the amounts, so they stay on screen beside a long question.
     list_display = (
         "received_at",
         "strategy",
-        "side",
-        "token_id",
         "price",
         "size",
+        "market_and_outcome",
+        "side",
         "ft_signal_id",
         "response_status",
     )
+    # A signal has only its token id; `MarketLabelsAdmin` looks the market up by it.
+    list_select_related = ("strategy",)
     list_filter = ("strategy", "side")
-    search_fields = ("idempotency_key", "ft_signal_id", "token_id", "leader")
+    search_fields = ("idempotency_key", "ft_signal_id", "token_id", "leader", QUESTION)
     date_hierarchy = "received_at"
     exclude = ("credential",)
 

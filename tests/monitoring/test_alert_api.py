@@ -29,7 +29,7 @@ def test_the_list_shows_unresolved_alerts_by_default(admin_client_logged_in: Cli
     AlertFactory(state=Alert.State.RESOLVED)
     answer = admin_client_logged_in.get(reverse("alerts"))
     assert answer.status_code == 200
-    (row,) = answer.json()
+    (row,) = answer.json()["results"]
     assert (row["id"], row["strategy"], row["severity"], row["state"]) == (
         open_one.pk,
         "copy-whale",
@@ -37,7 +37,7 @@ def test_the_list_shows_unresolved_alerts_by_default(admin_client_logged_in: Cli
         "open",
     )
     resolved = admin_client_logged_in.get(reverse("alerts"), {"state": "resolved"}).json()
-    assert len(resolved) == 1
+    assert resolved["count"] == 1
 
 
 def test_a_bad_filter_is_a_400_with_the_field(admin_client_logged_in: Client) -> None:

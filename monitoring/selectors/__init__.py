@@ -8,11 +8,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from monitoring.alerts import UNRESOLVED
+from monitoring.models import Alert, HealthCheck
 from risk.selectors import global_risk_state
 from strategies.models import Strategy
-
-from .alerts import UNRESOLVED
-from .models import Alert, HealthCheck
 
 # Checks run every 5 minutes; a day of rows covers a stopped cluster and keeps the scan short.
 LATEST_WITHIN = timedelta(days=1)

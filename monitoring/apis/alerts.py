@@ -1,5 +1,4 @@
-"""Operator APIs for alerts and health (session auth, staff): list alerts, acknowledge or
-resolve one, read the latest health of every check and strategy."""
+"""Alerts for operators: list them (unresolved by default), acknowledge or resolve one."""
 
 from __future__ import annotations
 
@@ -8,18 +7,14 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from monitoring.alerts import alert_acknowledge, alert_close
+from monitoring.models import Alert
 from strategies.models import Strategy
 
-from .alerts import alert_acknowledge, alert_close
-from .models import Alert
-from .selectors import latest_health
-
-MAX_ALERTS = 200
+from .common import BAD_FILTER, FORBIDDEN, NOT_FOUND, OperatorApi, paged
 
 
 class AlertOutput(serializers.ModelSerializer[Alert]):
@@ -62,10 +57,8 @@ class AlertOutput(serializers.ModelSerializer[Alert]):
         return alert.market.question or alert.market.condition_id
 
 
-class AlertListApi(APIView):
+class AlertListApi(OperatorApi):
     """Alerts, newest first: unresolved by default (`?state=` open, acknowledged, resolved)."""
-
-    permission_classes = [IsAdminUser]
 
     class FilterSerializer(serializers.Serializer[dict[str, Any]]):
         state = serializers.ChoiceField(choices=[*Alert.State.values, "unresolved"], required=False)
@@ -75,7 +68,7 @@ class AlertListApi(APIView):
     @extend_schema(
         operation_id="alerts_list",
         parameters=[FilterSerializer],
-        responses={200: AlertOutput(many=True)},
+        responses={200: AlertOutput(many=True), 400: BAD_FILTER, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -91,12 +84,10 @@ class AlertListApi(APIView):
             alerts = alerts.filter(severity=wanted["severity"])
         if "strategy" in wanted:
             alerts = alerts.filter(strategy__slug=wanted["strategy"])
-        return Response(AlertOutput(alerts[:MAX_ALERTS], many=True).data)
+        return paged(request, self, alerts, AlertOutput)
 
 
-class _AlertActionApi(APIView):
-    permission_classes = [IsAdminUser]
-
+class _AlertActionApi(OperatorApi):
     class InputSerializer(serializers.Serializer[dict[str, Any]]):
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
@@ -121,7 +112,9 @@ class _AlertActionApi(APIView):
 
 _ACTION_RESPONSES = {
     200: AlertOutput,
-    404: OpenApiResponse(description="No such alert."),
+    400: OpenApiResponse(description="A bad note (too long): the field's error."),
+    403: FORBIDDEN,
+    404: NOT_FOUND,
     409: OpenApiResponse(description="Not in a state that allows it (e.g. resolved already)."),
 }
 
@@ -158,35 +151,3 @@ class AlertResolveApi(_AlertActionApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
-
-
-class HealthCheckOutput(serializers.Serializer[Any]):
-    name = serializers.CharField()
-    status = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField()
-    checked_at = serializers.DateTimeField()
-    duration_ms = serializers.DecimalField(max_digits=12, decimal_places=3)
-
-
-class StrategyHealthOutput(serializers.Serializer[Any]):
-    slug = serializers.CharField()
-    mode = serializers.CharField()
-    health_status = serializers.CharField()
-    health_checked_at = serializers.DateTimeField(allow_null=True)
-
-
-class HealthApi(APIView):
-    """The latest result of every health check, and each strategy's health."""
-
-    permission_classes = [IsAdminUser]
-
-    class OutputSerializer(serializers.Serializer[Any]):
-        checks = HealthCheckOutput(many=True)
-        strategies = StrategyHealthOutput(many=True)
-
-    @extend_schema(operation_id="health", responses={200: OutputSerializer})
-    def get(self, request: Request) -> Response:
-        strategies = Strategy.objects.order_by("slug")
-        answer = {"checks": latest_health(), "strategies": strategies}
-        return Response(self.OutputSerializer(answer).data)
