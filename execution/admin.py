@@ -51,7 +51,17 @@ class FillInline(admin.TabularInline):
     model = Fill
     extra = 0
     can_delete = False
-    fields = ("venue_trade_id", "status", "price", "size", "fee", "match_time", "voided_at")
+    fields = (
+        "venue_trade_id",
+        "status",
+        "price",
+        "size",
+        "notional",
+        "fee",
+        "legs",
+        "match_time",
+        "voided_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: object, obj: object = None) -> bool:
@@ -91,6 +101,7 @@ class FillAdmin(MarketLabelsAdmin):
         "strategy",
         "price",
         "size",
+        "notional",
         "fee",
         "realised_pnl",
         "market_and_outcome",

@@ -46,6 +46,7 @@ class ComparisonQualityOutput(serializers.Serializer[dict[str, Any]]):
         many=True, help_text="Traded signals per [min_bps, max_bps) bucket of slippage, in order."
     )
     fill_ratio_p50 = _decimal("Median share of the order's size that filled (0-1).")
+    fees = _decimal("pUSD of venue fees on these signals' fills.", nullable=False)
 
 
 class SignalOutcomeOutput(serializers.Serializer[dict[str, Any]]):
@@ -64,11 +65,12 @@ class SignalOutcomeOutput(serializers.Serializer[dict[str, Any]]):
     avg_fill_price = _decimal("LT's average fill price.")
     mark = _decimal("1 / 0 once resolved, else the latest recorded mid.")
     ft_pnl = _decimal("FT's paper PnL at the mark, pUSD.")
-    lt_pnl = _decimal("LT's PnL at the mark, pUSD.")
+    lt_pnl = _decimal("LT's PnL at the mark, pUSD, net of the venue's fees.")
     decision_to_post_ms = _decimal("ms from the risk decision to the POST; never negative.")
     post_to_fill_ms = _decimal("ms from the POST to the first fill; never negative.")
     slippage_bps = _decimal("Average fill against FT's price, bps (negative: better).")
     fill_ratio = _decimal("Share of the order's size that filled (0-1).")
+    fees = _decimal("pUSD the venue charged this signal's fills.", nullable=False)
 
 
 class ErrorOutput(serializers.Serializer[dict[str, Any]]):

@@ -41,6 +41,7 @@ from risk.selectors import columns_of, instance_from, instances_from, statements
 from strategies.models import Strategy
 
 from . import risk_hooks
+from .markets import market_refresh
 from .models import Order, OrderStatus
 from .paper import paper_execute
 from .venue import (
@@ -53,6 +54,7 @@ from .venue import (
     RejectReason,
     SignedOrder,
     VenueError,
+    VenuePaused,
 )
 from .venue.session import get_venue
 
@@ -162,7 +164,8 @@ _CLAIM_AND_STORE_SQL = (
 @cache
 def _live_intent_sql() -> str:
     return (
-        f"SELECT {columns_of(Order, 'o')}, m.tick_size, m.neg_risk FROM lt_orders o "
+        f"SELECT {columns_of(Order, 'o')}, m.tick_size, m.neg_risk, m.exchange_version "
+        "FROM lt_orders o "
         "LEFT JOIN lt_markets m ON m.id = o.market_id "
         "WHERE o.id = %s AND o.status = %s AND o.mode = %s "
         "AND (o.lease_until IS NULL OR o.lease_until < %s)"
@@ -194,9 +197,9 @@ def _live_intent_submit(order_id: int) -> Order | None:
     found = _live_intent(order_id)
     if found is None:
         return None
-    order, tick, neg_risk = found
+    order, market = found
     try:
-        signed = get_venue().sign_order(_request(order), tick_size=tick, neg_risk=neg_risk)
+        signed = get_venue().sign_order(_request(order), **market)
     except OrderRejected:
         return None  # the general path claims the order and records the refusal
     if not _claim_and_store(order, signed):
@@ -207,14 +210,20 @@ def _live_intent_submit(order_id: int) -> Order | None:
         _lease_release(order_id)
 
 
-def _live_intent(order_id: int) -> tuple[Order, Decimal | None, bool | None] | None:
-    """The order and its market's tick and neg-risk, if it is a live intent nobody holds."""
+def _live_intent(order_id: int) -> tuple[Order, dict[str, Any]] | None:
+    """The order and how its market signs (tick, neg-risk, exchange version), if it is a
+    live intent nobody holds."""
     params = [order_id, OrderStatus.INTENT, TradingMode.LIVE, timezone.now()]
     (rows,) = statements_run([(_live_intent_sql(), params)])
     if not rows:
         return None
-    *values, tick, neg_risk = rows[0]
-    return instance_from(Order, values), tick, neg_risk
+    *values, tick, neg_risk, version = rows[0]
+    return instance_from(Order, values), _signing(tick, neg_risk, version)
+
+
+def _signing(tick: Decimal | None, neg_risk: bool | None, version: int | None) -> dict[str, Any]:
+    """`sign_order`'s market arguments; None lets the venue adapter look them up."""
+    return {"tick_size": tick, "neg_risk": neg_risk, "exchange_version": version}
 
 
 def _claim_and_store(order: Order, signed: SignedOrder) -> bool:
@@ -256,11 +265,14 @@ def _request(order: Order) -> OrderRequest:
 def _sign(order: Order) -> SignedOrder | None:
     """Sign, and store the signed order and its hash as `submitted` — in one write, before
     the POST: from here on a crash means "maybe sent", resolved by looking the hash up."""
-    tick, neg_risk = (
-        (order.market.tick_size, order.market.neg_risk) if order.market else (None, None)
+    market = order.market
+    signing = (
+        _signing(market.tick_size, market.neg_risk, market.exchange_version)
+        if market
+        else _signing(None, None, None)
     )
     try:
-        signed = get_venue().sign_order(_request(order), tick_size=tick, neg_risk=neg_risk)
+        signed = get_venue().sign_order(_request(order), **signing)
     except OrderRejected as rejection:
         _reject(order, rejection)
         return None
@@ -295,7 +307,8 @@ def _send(order: Order, signed: SignedOrder, *, marked: bool = False) -> Order:
                 time.sleep(RATE_LIMIT_BACKOFF_S * 2 ** (attempt - 1))
                 continue
             return _back_to_signed(order, refusal)  # the sweep sends it again later
-        except AuthError as refusal:
+        except (AuthError, VenuePaused) as refusal:
+            # Nothing placed, and nothing wrong with the order: the sweep sends it later.
             _observe_send(order, started, failed=True)
             return _back_to_signed(order, refusal)
         except OutcomeUnknown as unknown:
@@ -313,10 +326,24 @@ def _send(order: Order, signed: SignedOrder, *, marked: bool = False) -> Order:
                 # have it re-read, then send the same bytes again (nothing was placed).
                 get_venue().refresh_balance(order.token_id if order.side == Side.SELL else "")
                 continue
+            if rejection.reason == RejectReason.INVALID_PRICE:
+                _market_reread(order)
             return _reject(order, rejection)
         _observe_send(order, started, failed=False)
         return _acknowledge(order, ack)
     raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _market_reread(order: Order) -> None:
+    """The venue refused the price for its tick: it may have moved the market's tick. Read
+    the market again so later orders price on the venue's tick; this order stays refused
+    (it was signed for a price the venue will not take, and is never re-signed silently)."""
+    if order.market is None:
+        return
+    try:
+        market_refresh(venue=get_venue(), condition_id=order.market.condition_id)
+    except VenueError as error:
+        logger.warning("market %s not re-read: %s", order.market.condition_id, error.message)
 
 
 # The last sends of this process, for the error-rate breaker (True = the venue failed us).

@@ -18,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ltproject.domain import Side
-from ltproject.money import quantize_price, quantize_pusd
+from ltproject.fees import FeeSchedule
+from ltproject.money import ONE, quantize_price, quantize_pusd
 from risk.models import BreakerKind
 
 from . import risk_hooks
 from .models import Fill, Order, OrderPurpose, OrderStatus, Position, TradeStatus
 from .positions import position_apply_fill, position_locked_for, position_reverse_fill
-from .venue.types import VenueTrade
+from .venue.types import MakerFill, VenueTrade
 
 _STATUS_RANK = {
     TradeStatus.MATCHED: 0,
@@ -35,9 +36,17 @@ _STATUS_RANK = {
 }
 
 
+Leg = tuple[Decimal, Decimal]  # (price from this order's side, shares)
+
+
 @dataclass(frozen=True)
 class OwnFill:
-    """One of LT's orders' share of a trade."""
+    """One of LT's orders' share of a trade.
+
+    `price` is what the order actually got: for a taker, the VWAP of the maker legs it
+    matched (a trade's top-level price is only the taker's limit); `legs` are those legs as
+    (price, shares) on the order's own token, for fees and the audit trail.
+    """
 
     order_id: int
     venue_trade_id: str
@@ -49,12 +58,23 @@ class OwnFill:
     match_time: datetime
     transaction_hash: str = ""
     is_paper: bool = False
+    legs: tuple[Leg, ...] = ()
+    fee_rate_bps: Decimal | None = None  # as the trade reports it; None: the market's rate
+
+    @property
+    def notional(self) -> Decimal:
+        """pUSD the shares cost or fetched, leg by leg, before fees."""
+        if not self.legs:
+            return quantize_pusd(self.size * self.price)
+        return quantize_pusd(sum((price * shares for price, shares in self.legs), Decimal(0)))
 
 
 def own_fills(trade: VenueTrade, order_ids_by_hash: dict[str, int]) -> list[OwnFill]:
-    """The fills a venue trade makes for LT's orders (taker side and each maker leg)."""
+    """The fills a venue trade makes for LT's orders: the taker's, and one per maker order
+    (a maker order that appears in several legs of one trade is one fill of their sum)."""
 
-    def fill(order_id: int, side: Side, trader_side: str, size: Decimal, price: Decimal) -> OwnFill:
+    def fill(order_id: int, side: Side, trader_side: str, legs: list[Leg]) -> OwnFill:
+        size = sum((shares for _, shares in legs), Decimal(0))
         return OwnFill(
             order_id=order_id,
             venue_trade_id=trade.trade_id,
@@ -62,21 +82,69 @@ def own_fills(trade: VenueTrade, order_ids_by_hash: dict[str, int]) -> list[OwnF
             side=side,
             trader_side=trader_side,
             size=size,
-            price=price,
+            price=vwap(legs),
             match_time=trade.match_time or timezone.now(),
             transaction_hash=trade.transaction_hash,
+            legs=tuple(legs),
+            fee_rate_bps=trade.fee_rate_bps or None,
         )
 
     fills = []
     taker = order_ids_by_hash.get(trade.taker_order_id)
     if taker is not None:
-        fills.append(fill(taker, trade.side, Fill.TraderSide.TAKER, trade.size, trade.price))
+        fills.append(fill(taker, trade.side, Fill.TraderSide.TAKER, taker_legs(trade)))
+    maker_legs: dict[int, list[Leg]] = {}
+    maker_sides: dict[int, Side] = {}
     for leg in trade.maker_orders:
         maker = order_ids_by_hash.get(leg.order_id)
-        if maker is not None:
-            side = Side(leg.side) if leg.side in Side.values else _opposite(trade.side)
-            fills.append(fill(maker, side, Fill.TraderSide.MAKER, leg.matched_amount, leg.price))
+        if maker is not None and leg.matched_amount > 0:
+            maker_legs.setdefault(maker, []).append((leg.price, leg.matched_amount))
+            maker_sides[maker] = maker_side(trade, leg)
+    for maker, legs in maker_legs.items():
+        fills.append(fill(maker, maker_sides[maker], Fill.TraderSide.MAKER, legs))
     return fills
+
+
+def taker_legs(trade: VenueTrade) -> list[Leg]:
+    """What the taker matched, leg by leg, at the prices it actually got.
+
+    A leg on the other outcome token is a complementary match (mint or merge): a maker
+    buying NO at q sells the taker YES at 1 − q. Without legs (an older shape), the trade's
+    own price and size stand.
+    """
+    legs = [
+        (_for_taker(trade, leg), leg.matched_amount)
+        for leg in trade.maker_orders
+        if leg.matched_amount > 0
+    ]
+    if not legs:
+        return [(trade.price, trade.size)]
+    matched = sum((shares for _, shares in legs), Decimal(0))
+    if matched != trade.size and trade.size > 0:
+        # The trade's size is the taker's own; legs that do not add up to it give the price.
+        return [(vwap(legs), trade.size)]
+    return legs
+
+
+def _for_taker(trade: VenueTrade, leg: MakerFill) -> Decimal:
+    complementary = bool(leg.token_id) and bool(trade.token_id) and leg.token_id != trade.token_id
+    return ONE - leg.price if complementary else leg.price
+
+
+def maker_side(trade: VenueTrade, leg: MakerFill) -> Side:
+    """The maker's side: as the leg says, else opposite the taker on the same token and the
+    same as the taker on the other token (a complementary match)."""
+    if leg.side in Side.values:
+        return Side(leg.side)
+    if leg.token_id and trade.token_id and leg.token_id != trade.token_id:
+        return trade.side
+    return _opposite(trade.side)
+
+
+def vwap(legs: list[Leg]) -> Decimal:
+    shares = sum((size for _, size in legs), Decimal(0))
+    paid = sum((price * size for price, size in legs), Decimal(0))
+    return quantize_price(paid / shares) if shares else Decimal(0)
 
 
 def _opposite(side: Side) -> Side:
@@ -91,7 +159,9 @@ def fills_record(fills: Iterable[OwnFill]) -> int:
 @transaction.atomic
 def fill_record(own: OwnFill) -> bool:
     """Insert or advance one fill. Replays of the same trade change nothing."""
-    order = Order.objects.select_for_update().get(pk=own.order_id)
+    order = (
+        Order.objects.select_for_update(of=("self",)).select_related("market").get(pk=own.order_id)
+    )
     fill = Fill.objects.filter(order=order, venue_trade_id=own.venue_trade_id).first()
     status = TradeStatus(own.status) if own.status in TradeStatus.values else TradeStatus.MATCHED
     if fill is None:
@@ -99,10 +169,15 @@ def fill_record(own: OwnFill) -> bool:
             order=order,
             venue_trade_id=own.venue_trade_id,
             status=status,
-            side=own.side,
+            # A fill has its order's side on its order's token, whatever a leg of a
+            # complementary match says about the other token.
+            side=order.side,
             trader_side=own.trader_side,
             price=own.price,
             size=own.size,
+            notional=own.notional,
+            fee=fill_fee(order, own),
+            legs=[[str(price), str(shares)] for price, shares in own.legs],
             transaction_hash=own.transaction_hash,
             match_time=own.match_time,
             is_paper=own.is_paper,
@@ -123,8 +198,18 @@ def fill_record(own: OwnFill) -> bool:
     return True
 
 
+def fill_fee(order: Order, own: OwnFill) -> Decimal:
+    """The venue's fee for this fill: its market's schedule (at the rate the trade reports,
+    when it reports one), leg by leg, on takers only unless the market charges makers too."""
+    schedule = FeeSchedule.from_params(order.market.fee_params if order.market else None)
+    schedule = schedule.with_rate_bps(own.fee_rate_bps)
+    if not schedule.applies_to(taker=own.trader_side == Fill.TraderSide.TAKER):
+        return Decimal(0)
+    return schedule.fee_of_legs(own.legs or ((own.price, own.size),))
+
+
 def _apply(order: Order, fill: Fill) -> None:
-    notional = quantize_pusd(fill.size * fill.price)
+    notional = fill.notional
     previous = order.size_matched
     order.size_matched = min(order.size, previous + fill.size)
     paid = (order.avg_fill_price or 0) * previous + notional
@@ -136,13 +221,18 @@ def _apply(order: Order, fill: Fill) -> None:
     if order.strategy_id is None:
         return  # an order reconciliation imported and no strategy owns
     if fill.side == Side.BUY and order.purpose == OrderPurpose.ENTRY:
-        risk_hooks.budget_spend_fill(order=order, amount=notional)
+        risk_hooks.budget_spend_fill(order=order, amount=notional + fill.fee)
     if order.reference_price:
         risk_hooks.observe(
             order=order, kind=BreakerKind.SLIPPAGE, value=slippage_bps(order, fill.price)
         )
     change = position_apply_fill(
-        position_locked_for(order), side=fill.side, size=fill.size, price=fill.price
+        position_locked_for(order),
+        side=fill.side,
+        size=fill.size,
+        price=fill.price,
+        fee=fill.fee,
+        notional=notional,
     )
     if change.realised:
         Fill.objects.filter(pk=fill.pk).update(realised_pnl=change.realised)
@@ -163,7 +253,7 @@ def slippage_bps(order: Order, price: Decimal) -> Decimal:
 
 def _void(order: Order, fill: Fill) -> None:
     fill.voided_at = timezone.now()
-    notional = quantize_pusd(fill.size * fill.price)
+    notional = fill.notional
     order.size_matched = max(order.size_matched - fill.size, Decimal(0))
     if order.status == OrderStatus.MATCHED:
         # The order is no longer complete; what remains is neither resting nor fillable.
@@ -172,7 +262,7 @@ def _void(order: Order, fill: Fill) -> None:
     if order.strategy_id is None:
         return
     if fill.side == Side.BUY and order.purpose == OrderPurpose.ENTRY:
-        risk_hooks.budget_unspend(order=order, amount=notional)
+        risk_hooks.budget_unspend(order=order, amount=notional + fill.fee)
     position = (
         Position.objects.select_for_update()
         .filter(strategy_id=order.strategy_id, token_id=order.token_id, mode=order.mode)
@@ -186,4 +276,6 @@ def _void(order: Order, fill: Fill) -> None:
             size=fill.size,
             price=fill.price,
             realised=fill.realised_pnl,
+            fee=fill.fee,
+            notional=notional,
         )

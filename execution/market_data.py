@@ -44,4 +44,5 @@ def to_risk_book(book: Book) -> RiskBook:
         token_id=book.token_id,
         bids=tuple((level.price, level.size) for level in book.bids),
         asks=tuple((level.price, level.size) for level in book.asks),
+        tick_size=book.tick_size.normalize() if book.tick_size is not None else None,
     )

@@ -25,6 +25,10 @@ class Market(models.Model):
         help_text="Event / neg-risk group, for exposure per event.",
     )
     neg_risk = models.BooleanField(default=False)
+    exchange_version = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="Exchange its orders are signed for: 2, or 3 for a protocol-V2 market.",
+    )
     tick_size = PriceField(default="0.01")
     min_order_size = SharesField(default=5)
     fee_params = models.JSONField(default=dict, blank=True, help_text="Venue fee parameters.")
@@ -262,9 +266,13 @@ class Fill(models.Model):
     status = models.CharField(max_length=10, choices=TradeStatus.choices)
     side = models.CharField(max_length=4, choices=Side.choices)
     trader_side = models.CharField(max_length=5, choices=TraderSide.choices)
-    price = PriceField()
+    price = PriceField(help_text="What the order got: a taker's VWAP over its maker legs.")
     size = SharesField()
-    fee = MoneyField(default=0)
+    notional = MoneyField(default=0, help_text="pUSD of the shares before fees, leg by leg.")
+    fee = MoneyField(default=0, help_text="pUSD the venue charged for this fill (takers).")
+    legs = models.JSONField(
+        default=list, blank=True, help_text="[price, shares] of each leg, on the order's token."
+    )
     realised_pnl = MoneyField(
         default=0, help_text="P&L this fill realised on its position (sells), to undo a void."
     )

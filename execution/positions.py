@@ -1,4 +1,5 @@
-"""Position accounting: average cost on buys, realised P&L on sells, reversal of voided fills.
+"""Position accounting: cost basis (fees included) on buys, realised P&L net of fees on sells,
+reversal of voided fills.
 
 Callers hold the position row lock (`select_for_update`) inside their transaction; these
 functions only compute and save.
@@ -48,22 +49,33 @@ def position_locked_for(order: Order) -> Position:
 
 
 def position_apply_fill(
-    position: Position, *, side: str, size: Decimal, price: Decimal
+    position: Position,
+    *,
+    side: str,
+    size: Decimal,
+    price: Decimal,
+    fee: Decimal = ZERO,
+    notional: Decimal | None = None,
 ) -> PositionChange:
-    """Add a buy at its price, or take a sell off at the average cost."""
+    """Add a buy at what it cost (fee included), or take a sell off at its share of the cost
+    basis: realised P&L is proceeds − fee − the cost of the shares sold, exact to the unit
+    when a position is sold out. `notional` is the fill's pUSD before fees when its legs
+    priced it (default size × price)."""
+    paid = quantize_pusd(size * price) if notional is None else notional
     if side == Side.BUY:
-        position.cost_basis = quantize_pusd(position.cost_basis + size * price)
+        position.cost_basis = quantize_pusd(position.cost_basis + paid + fee)
         position.size += size
         position.avg_cost = quantize_price(position.cost_basis / position.size)
         position.save()
         return PositionChange(position, ZERO, closed=False)
     sold = min(size, position.size)  # never short: a sell beyond the holding is venue noise
-    realised = quantize_pusd(sold * (price - position.avg_cost))
+    if sold < size:  # only the held part counts, its proceeds and fee pro rata
+        paid, fee = quantize_pusd(paid * sold / size), quantize_pusd(fee * sold / size)
+    cost = _cost_of(position, sold)
+    realised = paid - fee - cost
     position.realised_pnl += realised
     position.size -= sold
-    position.cost_basis = (
-        ZERO if position.size == 0 else quantize_pusd(position.size * position.avg_cost)
-    )
+    position.cost_basis -= cost
     closed = position.size == 0
     if closed:
         position.status = PositionStatus.CLOSED
@@ -72,20 +84,36 @@ def position_apply_fill(
     return PositionChange(position, realised, closed=closed)
 
 
+def _cost_of(position: Position, shares: Decimal) -> Decimal:
+    """The cost basis of `shares` of the position: all of it when they are all of it."""
+    if shares >= position.size:
+        return Decimal(position.cost_basis)
+    return quantize_pusd(position.cost_basis * shares / position.size)
+
+
 def position_reverse_fill(
-    position: Position, *, side: str, size: Decimal, price: Decimal, realised: Decimal
+    position: Position,
+    *,
+    side: str,
+    size: Decimal,
+    price: Decimal,
+    realised: Decimal,
+    fee: Decimal = ZERO,
+    notional: Decimal | None = None,
 ) -> Position:
     """Undo a fill the venue later reported FAILED (the trade never settled)."""
+    paid = quantize_pusd(size * price) if notional is None else notional
     if side == Side.BUY:
         position.size = max(ZERO, position.size - size)
-        position.cost_basis = max(ZERO, quantize_pusd(position.cost_basis - size * price))
+        position.cost_basis = max(ZERO, quantize_pusd(position.cost_basis - paid - fee))
         position.avg_cost = (
             quantize_price(position.cost_basis / position.size) if position.size else ZERO
         )
     else:
+        # The sell took (proceeds − fee − realised) of cost basis off: put it back.
         position.size += size
         position.realised_pnl -= realised
-        position.cost_basis = quantize_pusd(position.size * position.avg_cost)
+        position.cost_basis += max(ZERO, paid - fee - realised)
         if position.status == PositionStatus.CLOSED:
             position.status, position.closed_at = PositionStatus.OPEN, None
     position.save()

@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
@@ -46,7 +46,7 @@ from ltproject.domain import OrderType, Side
 from ltproject.money import ZERO, quantize_pusd
 from strategies.models import Signal, Strategy
 
-from .models import MarketToken, MidPrice, Order
+from .models import Fill, MarketToken, MidPrice, Order
 
 if TYPE_CHECKING:
     from risk.models import RiskDecision
@@ -83,6 +83,7 @@ class SignalOutcome:
     post_to_fill_ms: Decimal | None
     slippage_bps: Decimal | None
     fill_ratio: Decimal | None
+    fees: Decimal = ZERO  # pUSD the venue charged the order's fills
 
 
 def _latest_mids(token_ids: set[str]) -> dict[str, Decimal]:
@@ -175,12 +176,14 @@ def _slippage_bps(signal: Signal, fill_price: Decimal | None, filled: Decimal) -
     return bps
 
 
-def _outcome(signal: Signal, marks: dict[str, Decimal]) -> SignalOutcome:
+def _outcome(signal: Signal, marks: dict[str, Decimal], fees: dict[int, Decimal]) -> SignalOutcome:
     decision: RiskDecision | None = getattr(signal, "decision", None)
     order: Order | None = getattr(signal, "order", None)
     mark = marks.get(signal.token_id)
     filled = order.size_matched if order else ZERO
     fill_price = order.avg_fill_price if order else None
+    fee = fees.get(order.pk, ZERO) if order else ZERO
+    gross = _pnl(signal.side, filled, fill_price, mark) if fill_price is not None else None
     return SignalOutcome(
         signal_id=signal.pk,
         ft_signal_id=signal.ft_signal_id,
@@ -196,11 +199,24 @@ def _outcome(signal: Signal, marks: dict[str, Decimal]) -> SignalOutcome:
         avg_fill_price=fill_price,
         mark=mark,
         ft_pnl=_pnl(signal.side, signal.size or ZERO, signal.price, mark),
-        lt_pnl=_pnl(signal.side, filled, fill_price, mark) if fill_price is not None else None,
+        lt_pnl=None if gross is None else gross - fee,
         decision_to_post_ms=_decision_to_post_ms(decision, order),
         post_to_fill_ms=_post_to_fill_ms(order),
         slippage_bps=_slippage_bps(signal, fill_price, filled),
         fill_ratio=(filled / order.size).quantize(Decimal("0.0001")) if order else None,
+        fees=fee,
+    )
+
+
+def _fees_by_order(order_ids: list[int]) -> dict[int, Decimal]:
+    """The fees of each order's fills that stood (voided fills were never charged)."""
+    if not order_ids:
+        return {}
+    return dict(
+        Fill.objects.filter(order_id__in=order_ids, voided_at=None)
+        .values("order_id")
+        .annotate(total=Sum("fee"))
+        .values_list("order_id", "total")
     )
 
 
@@ -211,7 +227,9 @@ def strategy_outcomes(*, strategy: Strategy, limit: int = 1000) -> list[SignalOu
         .order_by("-received_at")[:limit]
     )
     marks = _marks({s.token_id for s in signals})
-    return [_outcome(signal, marks) for signal in signals]
+    orders = [order.pk for s in signals if (order := getattr(s, "order", None)) is not None]
+    fees = _fees_by_order(orders)
+    return [_outcome(signal, marks, fees) for signal in signals]
 
 
 def _present(values: Iterable[Decimal | None]) -> list[Decimal]:
@@ -262,6 +280,7 @@ def _quality(outcomes: list[SignalOutcome]) -> dict[str, Any]:
         "slippage_bps_p50": _str(_median(slippage)),
         "slippage_bps_buckets": _slippage_buckets(slippage),
         "fill_ratio_p50": _str(_median([o.fill_ratio for o in outcomes])),
+        "fees": str(_total(o.fees for o in outcomes)),
     }
 
 

@@ -22,6 +22,7 @@ from ltproject.money import quantize_pusd
 from risk.models import RiskRules
 
 from .executor import order_dispatch
+from .markets import market_ticks_observed
 from .models import TERMINAL_ORDER_STATUSES, Order, OrderPurpose, Position, PositionStatus
 from .venue import Book, VenueAdapter
 from .venue.session import get_venue
@@ -69,6 +70,8 @@ def stops_cycle(*, venue: VenueAdapter | None = None) -> list[Order]:
         return []
     tokens = sorted({p.token_id for p in positions})
     books = {b.token_id: b for b in (venue or get_venue()).books(tokens)}
+    # Exits are priced at the bid, on the venue's current tick: keep LT's ticks in step.
+    market_ticks_observed({t: b.tick_size for t, b in books.items() if b.tick_size is not None})
     now, marked, due = timezone.now(), [], []
     for position in positions:
         book = books.get(position.token_id)

@@ -10,10 +10,15 @@ from strategies.models import Strategy
 
 from . import risk_hooks
 from .executor import SUBMITTABLE, order_submit
+from .markets import markets_refresh_active
 from .models import Order, OrderStatus, Position, PositionStatus
 from .reconcile import reconcile
 from .stops import stops_cycle
 from .sync import fills_sync, orders_expire
+from .venue.session import get_venue
+
+# Markets signalled on within this are kept fresh too (the next signal may well come).
+MARKETS_RECENT = timedelta(hours=24)
 
 # An intent younger than this is still in its dispatch thread's hands.
 SWEEP_AFTER = timedelta(seconds=5)
@@ -58,3 +63,11 @@ def monitor_stops() -> int:
     exits = stops_cycle()
     risk_hooks.drawdowns_measure()
     return len(exits)
+
+
+def refresh_markets() -> int:
+    """Every 10 minutes: the venue's current tick, minimum size, fees and state of the
+    markets LT trades (it moves ticks near 0 and 1 while a market trades)."""
+    if not Order.objects.exists():
+        return 0  # nothing traded yet: no venue calls
+    return markets_refresh_active(venue=get_venue(), since=timezone.now() - MARKETS_RECENT)

@@ -24,6 +24,9 @@ SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
     ),
     ScheduledJob(name="execution.monitor_stops", func="execution.tasks.monitor_stops", minutes=1),
     ScheduledJob(
+        name="execution.refresh_markets", func="execution.tasks.refresh_markets", minutes=10
+    ),
+    ScheduledJob(
         name="monitoring.health_checks", func="monitoring.tasks.run_health_checks", minutes=5
     ),
     ScheduledJob(name="monitoring.probe_venue", func="monitoring.tasks.probe_venue", minutes=1),

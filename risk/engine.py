@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -63,6 +63,7 @@ from .market_data import (
     MarketInfo,
     market_info_from,
     market_info_query,
+    market_tick_record,
     mid_row,
 )
 from .models import (
@@ -143,6 +144,7 @@ class _Ctx:
 class Sized:
     size: Decimal
     notional: Decimal
+    fee: Decimal = ZERO  # the most the venue can charge the order (see ltproject.fees)
     position: Position | None = None
     window_ids: tuple[int, ...] = ()
     hold: bool = False  # the budget is held with the decision's rows (`_accept`)
@@ -204,14 +206,14 @@ def _run_checks(ctx: _Ctx) -> Sized:
         return _size_exit(ctx)
     _check_breakers(ctx)
     _check_drawdown(ctx)
-    size, notional = _size_entry(ctx)
+    size, notional, fee = _size_entry(ctx)
     _check_notional_bounds(ctx, notional)
     holdings = ctx.portfolio.holdings
     _check_exit_liquidity(ctx, size, holdings)
     _check_exposure(ctx, size, notional, holdings)
     if ctx.new_ids is not None and _exhausted.get(ctx.strategy.pk, 0.0) <= time.monotonic():
-        return Sized(size=size, notional=notional, hold=True)  # PostgreSQL: see `_accept`
-    return Sized(size=size, notional=notional, window_ids=_reserve(ctx, notional))
+        return Sized(size=size, notional=notional, fee=fee, hold=True)  # PostgreSQL: `_accept`
+    return Sized(size=size, notional=notional, fee=fee, window_ids=_reserve(ctx, notional + fee))
 
 
 # strategy id → until when (time.monotonic) its budget is reserved the usual way: one that
@@ -386,17 +388,23 @@ def _check_market(ctx: _Ctx) -> None:
     )
     if not info.accepting_orders:
         raise Reject(ReasonCode.MARKET_NOT_ACCEPTING_ORDERS, "the market is not accepting orders")
+    _price_limit(ctx)
+
+
+def _price_limit(ctx: _Ctx) -> None:
+    """FT's price moved by the allowed slippage onto the market's tick."""
+    assert ctx.info is not None
+    tick = ctx.info.tick_size
     bps = ctx.rules.order_max_slippage_bps
     if ctx.signal.max_slippage_bps is not None:
         bps = min(bps, ctx.signal.max_slippage_bps)
     price = sizing.limit_price(
-        side=ctx.signal.side, reference=ctx.signal.price, slippage_bps=bps, tick=info.tick_size
+        side=ctx.signal.side, reference=ctx.signal.price, slippage_bps=bps, tick=tick
     )
     ctx.note("price", reference=ctx.signal.price, slippage_bps=bps, limit=price)
-    if not is_valid_price(price, info.tick_size):
+    if not is_valid_price(price, tick):
         raise Reject(
-            ReasonCode.PRICE_OFF_TICK,
-            f"limit {price} is not a valid price on tick {info.tick_size}",
+            ReasonCode.PRICE_OFF_TICK, f"limit {price} is not a valid price on tick {tick}"
         )
     ctx.limit_price = price
 
@@ -407,6 +415,12 @@ def _check_book(ctx: _Ctx) -> None:
     except BookUnavailable:
         raise Reject(ReasonCode.BOOK_UNAVAILABLE, "no order book for this token") from None
     ctx.book = book
+    if book.tick_size is not None and ctx.info is not None and book.tick_size != ctx.info.tick_size:
+        # The venue moved the market's tick (it does near 0 and 1): price on the new one.
+        ctx.info = replace(ctx.info, tick_size=book.tick_size)
+        market_tick_record(market_id=ctx.info.market_id, tick_size=book.tick_size)
+        ctx.note("tick_change", tick=book.tick_size)
+        _price_limit(ctx)
     mid = None if book.mid is None else mid_row(token_id=book.token_id, mid=book.mid, at=ctx.at)
     if mid is not None:
         _mid_write(ctx, mid)
@@ -472,7 +486,9 @@ def _check_drawdown(ctx: _Ctx) -> None:
         )
 
 
-def _size_entry(ctx: _Ctx) -> tuple[Decimal, Decimal]:
+def _size_entry(ctx: _Ctx) -> tuple[Decimal, Decimal, Decimal]:
+    """(shares, their pUSD at the limit, the most the venue's fee on them can be): the
+    sizing target is what the order may spend, fee included."""
     assert ctx.info is not None
     rules = ctx.rules
     vol = None
@@ -487,8 +503,9 @@ def _size_entry(ctx: _Ctx) -> tuple[Decimal, Decimal]:
         target = sizing.target_notional(rules, inputs)
     except sizing.SizingUnavailable as error:
         raise Reject(ReasonCode.SIZING_UNAVAILABLE, str(error)) from None
-    size = sizing.shares_for(target, ctx.limit_price)
+    size = sizing.shares_within(target, ctx.limit_price, ctx.info.fees)
     notional = quantize_pusd(size * ctx.limit_price)
+    fee = ctx.info.fees.fee_bound(size, ctx.limit_price)
     ctx.note(
         "sizing",
         mode=rules.sizing_mode,
@@ -496,9 +513,10 @@ def _size_entry(ctx: _Ctx) -> tuple[Decimal, Decimal]:
         realised_vol=vol,
         size=size,
         notional=notional,
+        fee=fee,
     )
     _check_min_size(ctx, size)
-    return size, notional
+    return size, notional, fee
 
 
 def _check_min_size(ctx: _Ctx, size: Decimal) -> None:
@@ -694,7 +712,7 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
         order.risk_decision = decision
         row_insert(order)
         budget_reservations_create(
-            order=order, window_ids=list(sized.window_ids), amount=sized.notional
+            order=order, window_ids=list(sized.window_ids), amount=sized.notional + sized.fee
         )
         return _written(ctx, Decision(decision=decision, order=order), [])
     # ids drawn with the state lock: the INSERTs (and the caller's answer) share a round trip
@@ -702,16 +720,16 @@ def _accept(ctx: _Ctx, sized: Sized) -> Decision:
     accepted = Decision(decision=decision, order=order)
     window_ids = sized.window_ids
     if sized.hold:
-        held = _held(ctx, accepted, sized.notional)
+        held = _held(ctx, accepted, sized.notional + sized.fee)
         if held is not None:
             return held
         try:  # refused: reserve the usual way, which opens the window or says what is over
-            window_ids = _reserve(ctx, sized.notional)
+            window_ids = _reserve(ctx, sized.notional + sized.fee)
         except Reject as reject:
             _exhausted[ctx.strategy.pk] = time.monotonic() + EXHAUSTED_FOR_SECONDS
             return _decision_rejected(ctx, reject)
     reservations = budget_reservations_new(
-        order=order, window_ids=list(window_ids), amount=sized.notional
+        order=order, window_ids=list(window_ids), amount=sized.notional + sized.fee
     )
     return _written(ctx, accepted, [decision, order, *reservations])
 

@@ -9,6 +9,7 @@ event, neg-risk, accepting orders) is read from `lt_markets` / `lt_market_tokens
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +18,8 @@ from typing import Any, Protocol
 
 from django.db import connection
 
-from execution.models import MidPrice
+from execution.models import Market, MidPrice
+from ltproject.fees import FREE, FeeSchedule
 from ltproject.money import ONE, ZERO, quantize_price
 
 from .selectors import row_insert
@@ -36,6 +38,7 @@ class Book:
     token_id: str
     bids: tuple[Level, ...] = ()
     asks: tuple[Level, ...] = ()
+    tick_size: Decimal | None = None  # the venue's tick as the book says (None: not said)
 
     @property
     def best_bid(self) -> Decimal | None:
@@ -142,12 +145,13 @@ class MarketInfo:
     min_order_size: Decimal
     accepting_orders: bool
     sibling_token_ids: tuple[str, ...]
+    fees: FeeSchedule = FREE
 
 
 # Every signal needs this; one plain query over the token's market and its sibling tokens.
 _MARKET_SQL = """
 SELECT t.token_id, m.id, m.condition_id, m.event_id, m.neg_risk, m.tick_size,
-       m.min_order_size, m.active, m.accepting_orders, m.closed
+       m.min_order_size, m.active, m.accepting_orders, m.closed, m.fee_params
   FROM lt_market_tokens t JOIN lt_markets m ON m.id = t.market_id
  WHERE t.market_id = (SELECT market_id FROM lt_market_tokens WHERE token_id = %s)
 """
@@ -169,9 +173,10 @@ def market_info_from(token_id: str, rows: Sequence[Sequence[Any]]) -> MarketInfo
     """`market_info` from the rows of `market_info_query`."""
     if not rows:
         return None
-    _, market_id, condition_id, event_id, neg_risk, tick, min_size, active, accepting, closed = (
-        rows[0]
-    )
+    (
+        _, market_id, condition_id, event_id, neg_risk, tick, min_size, active, accepting, closed,
+        fee_params,
+    ) = rows[0]  # fmt: skip
     return MarketInfo(
         token_id=token_id,
         market_id=market_id,
@@ -182,7 +187,18 @@ def market_info_from(token_id: str, rows: Sequence[Sequence[Any]]) -> MarketInfo
         min_order_size=_decimal(min_size).normalize(),
         accepting_orders=bool(active and accepting and not closed),
         sibling_token_ids=tuple(row[0] for row in rows if row[0] != token_id),
+        fees=FeeSchedule.from_params(_json(fee_params)),
     )
+
+
+def market_tick_record(*, market_id: int, tick_size: Decimal) -> None:
+    """The venue moved a market's tick (near 0 and 1 it does): later orders price on it."""
+    Market.objects.filter(pk=market_id).exclude(tick_size=tick_size).update(tick_size=tick_size)
+
+
+def _json(value: object) -> Any:
+    # PostgreSQL hands jsonb back decoded; SQLite (the demo database) as text.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _decimal(value: object) -> Decimal:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from ltproject.domain import Side
+from ltproject.fees import FeeSchedule
 from ltproject.money import ONE, quantize_pusd
 
 from .models import RiskRules, SizingMode
@@ -44,6 +45,15 @@ def limit_price(*, side: str, reference: Decimal, slippage_bps: int, tick: Decim
 def shares_for(notional: Decimal, price: Decimal) -> Decimal:
     """Whole hundredths of a share that `notional` buys at `price` (rounded down)."""
     return (notional / price).quantize(SIZE_QUANTUM, rounding=ROUND_DOWN)
+
+
+def shares_within(budget: Decimal, price: Decimal, fees: FeeSchedule) -> Decimal:
+    """Whole hundredths of a share whose cost at `price` plus the most the venue's fee on
+    them can be (`FeeSchedule.fee_bound`) stays within `budget`."""
+    size = shares_for(budget, fees.buy_cost_per_share(price))
+    while size > 0 and size * price + fees.fee_bound(size, price) > budget:
+        size -= SIZE_QUANTUM  # the bound's rounding: a step or two at most
+    return size
 
 
 def round_shares(shares: Decimal) -> Decimal:

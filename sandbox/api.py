@@ -61,7 +61,7 @@ class SandboxAPI:
             ),
             ("GET", "/tick-size"): lambda r: {"minimum_tick_size": v.tick_size(self._market(r))},
             ("GET", "/neg-risk"): lambda r: {"neg_risk": self._market(r).neg_risk},
-            ("GET", "/fee-rate"): lambda r: {"base_fee": 0},
+            ("GET", "/fee-rate"): self.fee_rate,
             ("GET", "/markets"): self.markets,
             ("GET", "/sampling-markets"): self.markets,
             ("GET", "/gamma/markets"): self.gamma_markets,
@@ -188,6 +188,10 @@ class SandboxAPI:
             answer.setdefault(token, {})[side] = views.side_price(self.venue, token, side)
         return answer
 
+    def fee_rate(self, request: Request) -> dict[str, int]:
+        """The market's taker rate in basis points (py-clob-client-v2 reads it for v1 orders)."""
+        return {"base_fee": int(self._market(request).fee_rate * 10_000)}
+
     def markets(self, request: Request) -> dict[str, Any]:
         rows = [views.clob_market(m) for m in self.venue.markets.values()]
         return _page(rows, request.arg("next_cursor"), PAGE_SIZE)
@@ -236,6 +240,9 @@ class SandboxAPI:
                 chain_id=self.venue.chain_id,
                 neg_risk=market.neg_risk,
                 key_owner=key.address,
+                # A venue that answers /version 3 takes Exchange V3 orders, as py-clob-client-v2
+                # signs them for it.
+                version=3 if self.venue.clob_version == 3 else 2,
             )
         except AuthError as exc:
             raise ApiError(400, exc.message) from exc  # a bad order signature is a 400, not 401
@@ -264,8 +271,7 @@ class SandboxAPI:
             rows = [
                 views.trade_json(self.venue, t, key.key)
                 for t in self.venue.exchange.trade_log
-                if key.key in (t.taker.owner, t.maker.owner)
-                and _trade_matches(self.venue, t, request)
+                if t.involves(key.key) and _trade_matches(self.venue, t, request)
             ]
         return _page(rows, request.arg("next_cursor"), PAGE_SIZE)
 
@@ -316,22 +322,23 @@ def _order_matches(venue: Venue, order: Order, request: Request) -> bool:
 
 
 def _trade_matches(venue: Venue, trade: Trade, request: Request) -> bool:
+    """The /data/trades filters; `asset_id` and `maker_address` match the taker or any leg
+    (a maker on the complement token finds its trade by its own token)."""
     market = venue.market_of(trade.token_id)
     after, before = request.arg("after"), request.arg("before")
     maker_address = request.arg("maker_address").lower()
+    tokens = {trade.token_id} | {leg.token_id for leg in trade.legs}
+    addresses = {trade.taker.maker.lower()} | {leg.maker.maker.lower() for leg in trade.legs}
     return (
         (not request.arg("id") or trade.id == request.arg("id"))
-        and (not request.arg("asset_id") or trade.token_id == request.arg("asset_id"))
+        and (not request.arg("asset_id") or request.arg("asset_id") in tokens)
         and (
             not request.arg("market")
             or (market is not None and market.condition_id == request.arg("market"))
         )
         and (not after or trade.match_time > float(after))
         and (not before or trade.match_time < float(before))
-        and (
-            not maker_address
-            or maker_address in (trade.taker.maker.lower(), trade.maker.maker.lower())
-        )
+        and (not maker_address or maker_address in addresses)
     )
 
 

@@ -25,6 +25,8 @@ from eth_utils import keccak
 
 STANDARD_EXCHANGE = "0xE111180000d2663C0091e4f400237545B87B996B"
 NEG_RISK_EXCHANGE = "0xe2222d279d744050d28e00520010520000310F59"
+# Exchange V3 (EIP-712 domain "3"): the venue's version-3 orders; it has no neg-risk twin.
+EXCHANGE_V3 = "0xe3333700cA9d93003F00f0F71f8515005F6c00Aa"
 CLOB_AUTH_MESSAGE = "This message attests that I control the given wallet"
 
 ORDER_TYPE = (
@@ -76,7 +78,10 @@ def _bytes32(value: str) -> bytes:
 
 
 def exchange_domain(chain_id: int, neg_risk: bool, version: str = "2") -> bytes:
-    contract = NEG_RISK_EXCHANGE if neg_risk else STANDARD_EXCHANGE
+    if version == "3":
+        contract = EXCHANGE_V3
+    else:
+        contract = NEG_RISK_EXCHANGE if neg_risk else STANDARD_EXCHANGE
     return keccak(
         _DOMAIN_TYPEHASH
         + keccak(text="Polymarket CTF Exchange")
@@ -162,9 +167,12 @@ def order_digest(order: SignedOrder, domain: bytes) -> bytes:
     return keccak(b"\x19\x01" + domain + order.struct_hash())
 
 
-def verify_order(order: SignedOrder, *, chain_id: int, neg_risk: bool, key_owner: str) -> str:
-    """Check the order's signature; return its id (0x-hex digest). Raises AuthError."""
-    domain = exchange_domain(chain_id, neg_risk)
+def verify_order(
+    order: SignedOrder, *, chain_id: int, neg_risk: bool, key_owner: str, version: int = 2
+) -> str:
+    """Check the order's signature against the exchange of `version`; return its id (0x-hex
+    digest). Raises AuthError."""
+    domain = exchange_domain(chain_id, neg_risk, str(version))
     digest = order_digest(order, domain)
     try:
         signature = bytes.fromhex(order.signature.removeprefix("0x"))

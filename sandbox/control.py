@@ -1,4 +1,5 @@
-"""The sandbox-only `/_sandbox/` routes: faults, funding, the clock, resolutions, orders.
+"""The sandbox-only `/_sandbox/` routes: faults, funding, the clock, resolutions, ticks,
+orders.
 
 They exist only here (the real venue has no such thing) so a test or the demo can steer the
 venue over HTTP as the pytest fixture does in-process.
@@ -10,7 +11,7 @@ from typing import Any
 
 from sandbox import views
 from sandbox.faults import FaultError
-from sandbox.units import parse_units
+from sandbox.units import parse_price, parse_units
 from sandbox.venue import Venue
 from sandbox.wire import ApiError, Handler, Request
 
@@ -28,6 +29,7 @@ class ControlRoutes:
             ("GET", "/_sandbox/orders"): self.orders,
             ("POST", "/_sandbox/step"): self.step,
             ("POST", "/_sandbox/resolve"): self.resolve,
+            ("POST", "/_sandbox/tick"): self.tick,
             ("GET", "/_sandbox/chain"): self.chain,
         }
 
@@ -88,3 +90,15 @@ class ControlRoutes:
         except KeyError as exc:
             raise ApiError(400, f"cannot resolve: {exc}") from exc
         return views.clob_market(self.venue.markets[str(body["condition_id"])])
+
+    def tick(self, request: Request) -> dict[str, Any]:
+        """`{"condition_id", "tick_size": "0.001"}`: change a market's tick mid-life."""
+        body = request.json() or {}
+        condition_id = str(body.get("condition_id", ""))
+        try:
+            self.venue.set_tick(condition_id, parse_price(str(body.get("tick_size", ""))))
+        except KeyError as exc:
+            raise ApiError(404, f"market not found: {exc}") from exc
+        except (ValueError, ArithmeticError) as exc:
+            raise ApiError(400, f"cannot set the tick: {exc}") from exc
+        return views.clob_market(self.venue.markets[condition_id])

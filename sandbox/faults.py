@@ -10,6 +10,8 @@ cleared). Kinds:
 - `balance`: reject orders with "not enough balance / allowance" although funds exist;
 - `delayed`: accept orders with status `delayed`; they match at the next clock step;
 - `trade_failed`: the next `count` trades settle as FAILED instead of CONFIRMED;
+- `split_legs`: the next `count` trades of orders sent to the venue report each maker fill as
+  two legs of the same maker order (the venue does that; a client must add them up);
 - `heartbeat_loss`: heartbeats are answered but not recorded, so orders get cancelled;
 - `cancel_only`: new orders get 503 "Trading is currently cancel-only ...";
 - `relayer_lost_answer`: the relayer executes a submitted wallet call, then answers 502.
@@ -29,6 +31,7 @@ KINDS = frozenset(
         "balance",
         "delayed",
         "trade_failed",
+        "split_legs",
         "heartbeat_loss",
         "cancel_only",
         "relayer_lost_answer",
@@ -124,6 +127,9 @@ class Faults:
 
     def trade_failed(self, count: int = 1) -> Fault:
         return self.add("trade_failed", count=count)
+
+    def split_legs(self, count: int = 1) -> Fault:
+        return self.add("split_legs", count=count)
 
     def heartbeat_loss(self) -> Fault:
         return self.add("heartbeat_loss", count=None)

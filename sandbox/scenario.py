@@ -2,17 +2,22 @@
 
 A scenario is JSON (see scenarios/default.json). Ids may be omitted: condition ids and token
 ids are then derived from the market's slug, so the same file always yields the same ids.
+A market's `fee` is `{"r": rate, "e": exponent, "to": taker_only}` (fees.py; no fee when
+absent); `accepting_orders_when_closed: true` keeps a closed market answering
+`accepting_orders: true`, a shape the venue sends too.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
 
+from sandbox.fees import FeeSchedule
 from sandbox.units import PRICE_SCALE, UNIT, parse_price, parse_units
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.json"
@@ -40,8 +45,9 @@ class Market:
     neg_risk: bool = False
     event: str = ""
     min_order_size: int = 5 * UNIT
-    fee_rate: float = 0.0
-    fee_exponent: float = 0.0
+    fee_rate: Decimal = Decimal(0)
+    fee_exponent: Decimal = Decimal(0)
+    fee_taker_only: bool = True
     mid: int = PRICE_SCALE // 2
     spread_ticks: int = 2
     depth: int = 5
@@ -53,6 +59,17 @@ class Market:
     closed: bool = False
     winner_token: str = ""
     closed_time: float | None = None
+    # A closed market still answering `accepting_orders: true` (the venue does that at times).
+    accepting_orders_when_closed: bool = False
+    base_tick: int = 0  # the scenario's tick, which the crowd's extreme-price rule returns to
+    tick_pinned: bool = False  # set by hand (Venue.set_tick): the crowd's rule leaves it be
+
+    def __post_init__(self) -> None:
+        self.base_tick = self.base_tick or self.tick
+
+    @property
+    def fees(self) -> FeeSchedule:
+        return FeeSchedule(self.fee_rate, self.fee_exponent, self.fee_taker_only)
 
     @property
     def yes(self) -> Token:
@@ -136,8 +153,9 @@ def _parse_market(raw: dict[str, Any]) -> Market:
         neg_risk=bool(raw.get("neg_risk", False)),
         event=raw.get("event") or "",
         min_order_size=parse_units(raw.get("min_order_size", 5)),
-        fee_rate=float(fee.get("r", 0)),
-        fee_exponent=float(fee.get("e", 0)),
+        fee_rate=Decimal(str(fee.get("r", 0))),
+        fee_exponent=Decimal(str(fee.get("e", 0))),
+        fee_taker_only=bool(fee.get("to", True)),
         mid=parse_price(raw.get("mid", "0.5")),
         spread_ticks=int(raw.get("spread_ticks", 2)),
         depth=int(raw.get("depth", 5)),
@@ -146,6 +164,7 @@ def _parse_market(raw: dict[str, Any]) -> Market:
         resolve_after=raw.get("resolve_after"),
         winner=raw.get("winner") or "",
         end_date_iso=raw.get("end_date_iso", "2026-12-31T00:00:00Z"),
+        accepting_orders_when_closed=bool(raw.get("accepting_orders_when_closed", False)),
     )
 
 

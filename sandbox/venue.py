@@ -1,8 +1,11 @@
 """The venue's state and its clock-driven life: markets, the exchange, the crowd, heartbeats,
-delayed orders, settlement and resolutions. HTTP lives in api.py/server.py; this is in-process.
+delayed orders, settlement, tick changes and resolutions. HTTP lives in api.py/server.py; this
+is in-process.
 
 Every public method takes `self.lock`, so the HTTP threads, a ClockDriver and a test may all
-touch the venue at once.
+touch the venue at once. `events` keeps the latest market-channel messages (`tick_size_change`
+per token of a market whose tick changed, `last_trade_price` per reported trade), shaped as
+Polymarket's WebSocket sends them, for a server to broadcast.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import copy
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.auth import ApiKeys
 from sandbox.clock import SandboxClock
@@ -28,7 +32,7 @@ from sandbox.engine import (
 )
 from sandbox.faults import Faults
 from sandbox.scenario import CROWD_ADDRESS, Market, Scenario, Token, load_scenario
-from sandbox.units import UNIT
+from sandbox.units import UNIT, fmt_price, fmt_units
 
 if TYPE_CHECKING:  # web3 is imported only when a venue runs with a chain
     from sandbox.chain import SandboxChain
@@ -36,6 +40,9 @@ if TYPE_CHECKING:  # web3 is imported only when a venue runs with a chain
 
 CLOSED_MARKET_ERROR = "market is closed, orders are not accepted"
 DUPLICATE_ERROR = "duplicate order: order already exists"
+# The ticks Polymarket markets use (1/10,000): 0.1, 0.01, 0.001, 0.0001.
+TICKS = frozenset({1_000, 100, 10, 1})
+EVENT_LIMIT = 10_000  # market-channel messages kept; older ones fall off
 _CROWD_FUNDS = 10**18
 
 
@@ -76,8 +83,14 @@ class Venue:
         self.tokens: dict[str, tuple[Market, Token]] = {
             t.token_id: (m, t) for m in self.scenario.markets for t in m.tokens
         }
+        self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_LIMIT)
         self.exchange = Exchange()
         self.exchange.transient_owners = frozenset({CROWD_OWNER})
+        for market in self.scenario.markets:
+            self.exchange.pair(market.yes.token_id, market.no.token_id)
+            for token in market.tokens:
+                self.exchange.fees[token.token_id] = market.fees
+        self.exchange.on_trade = self._trade_event
         self.faults = Faults()
         self.keys = ApiKeys(f"lt-sandbox-{seed}")
         # (EOA, signature type) → the wallet holding its funds (proxy, Safe, deposit wallet).
@@ -86,7 +99,11 @@ class Venue:
         self.delayed: list[Order] = []
         self.steps = 0
         self.crowd = Crowd(
-            self.exchange, self.scenario.markets, self.scenario.crowd, random.Random(seed)
+            self.exchange,
+            self.scenario.markets,
+            self.scenario.crowd,
+            random.Random(seed),
+            on_tick=self._change_tick,
         )
         self._fund_scenario()
         self.crowd.quote_all(self.clock.now())
@@ -216,6 +233,7 @@ class Venue:
             if self.faults.take("delayed"):
                 return self._delay(order)
             self.exchange.fail_next_trades += self.faults.drain("trade_failed")
+            self.exchange.split_next_trades += self.faults.drain("split_legs")
             return Placement(order, self.exchange.place(order, order.created_at))
 
     def _delay(self, order: Order) -> Placement:
@@ -318,6 +336,52 @@ class Venue:
             (o for o in self.exchange.open_orders() if o.token_id in tokens),
             OrderStatus.CANCELED_MARKET_RESOLVED,
         )
+
+    # -- ticks and events -----------------------------------------------------------------
+    def set_tick(self, condition_id: str, tick: int) -> None:
+        """Change a market's tick (1/10,000) as the venue does mid-life: new orders must sit on
+        it, resting ones stay. The crowd's extreme-price rule leaves this market alone after."""
+        if tick not in TICKS:
+            raise ValueError(f"invalid tick size {fmt_price(tick)}")
+        with self.lock:
+            market = self.markets[condition_id]
+            market.tick_pinned = True
+            self._change_tick(market, tick)
+
+    def _change_tick(self, market: Market, tick: int) -> None:
+        old, market.tick = market.tick, tick
+        if old == tick:
+            return
+        for token in market.tokens:
+            self.events.append(
+                {
+                    "event_type": "tick_size_change",
+                    "asset_id": token.token_id,
+                    "market": market.condition_id,
+                    "old_tick_size": fmt_price(old),
+                    "new_tick_size": fmt_price(tick),
+                    "timestamp": self._timestamp(),
+                }
+            )
+
+    def _trade_event(self, trade: Trade) -> None:
+        market = self.market_of(trade.token_id)
+        self.events.append(
+            {
+                "event_type": "last_trade_price",
+                "asset_id": trade.token_id,
+                "market": market.condition_id if market else "",
+                # The last (worst) price the taker traded at, as /last-trade-price answers.
+                "price": fmt_price(trade.legs[-1].taker_price),
+                "side": trade.side.value,
+                "size": fmt_units(trade.size),
+                "fee_rate_bps": trade.fee_rate_bps,
+                "timestamp": self._timestamp(),
+            }
+        )
+
+    def _timestamp(self) -> str:
+        return str(int(self.clock.now() * 1000))
 
     # -- prices ---------------------------------------------------------------------------
     def mid(self, token_id: str) -> int | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sandbox.auth import NEG_RISK_EXCHANGE, STANDARD_EXCHANGE
-from sandbox.engine import Order, Side, Trade
+from sandbox.engine import Leg, Order, Side, Trade
 from sandbox.scenario import Market
-from sandbox.units import PRICE_SCALE, UNIT, cost, fmt_price, fmt_units
+from sandbox.units import PRICE_SCALE, UNIT, fmt_price, fmt_units
 from sandbox.venue import Placement, Venue
 
 _UNLIMITED = str(2**256 - 1)
@@ -23,6 +24,11 @@ def tick_size(market: Market) -> float:
 def _outcome(venue: Venue, token_id: str) -> str:
     entry = venue.tokens.get(token_id)
     return entry[1].outcome if entry else ""
+
+
+def _outcome_index(venue: Venue, token_id: str) -> int:
+    entry = venue.tokens.get(token_id)
+    return entry[0].tokens.index(entry[1]) if entry else 0
 
 
 # -- books and prices ---------------------------------------------------------------------
@@ -120,7 +126,7 @@ def clob_market(market: Market) -> dict[str, Any]:
         "active": not market.closed,
         "closed": market.closed,
         "archived": False,
-        "accepting_orders": not market.closed,
+        "accepting_orders": accepting_orders(market),
         "enable_order_book": True,
         "minimum_order_size": market.min_order_size // UNIT,
         "minimum_tick_size": tick_size(market),
@@ -131,6 +137,11 @@ def clob_market(market: Market) -> dict[str, Any]:
         "seconds_delay": 0,
         "end_date_iso": market.end_date_iso,
     }
+
+
+def accepting_orders(market: Market) -> bool:
+    """What `accepting_orders` says; orders to a closed market are refused either way."""
+    return not market.closed or market.accepting_orders_when_closed
 
 
 def _token_price(market: Market, token_id: str) -> float:
@@ -146,9 +157,18 @@ def clob_market_info(market: Market) -> dict[str, Any]:
         "mts": tick_size(market),
         "nr": market.neg_risk,
         "t": [{"t": t.token_id, "o": t.outcome} for t in market.tokens],
-        "fd": {"r": market.fee_rate, "e": market.fee_exponent},
+        "fd": {
+            "r": _number(market.fee_rate),
+            "e": _number(market.fee_exponent),
+            "to": market.fee_taker_only,
+        },
         "mos": market.min_order_size // UNIT,
     }
+
+
+def _number(value: Decimal) -> int | float:
+    """A JSON number as the venue writes it: 1 for a whole value, 0.02 otherwise."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def gamma_market(venue: Venue, market: Market, index: int) -> dict[str, Any]:
@@ -185,13 +205,14 @@ def _iso(timestamp: float) -> str:
 
 # -- orders and trades --------------------------------------------------------------------
 def placement(result: Placement) -> dict[str, Any]:
-    """The POST /order answer. Hashes come with the trades so the client does not poll."""
+    """The POST /order answer. Hashes come with the trades so the client does not poll.
+    The amounts add up every leg, fees aside: pUSD and shares the order gave and got."""
     order, trades = result.order, result.trades
     if result.delayed:
         status, making, taking = "delayed", "", ""
     elif trades:
         shares = sum(t.size for t in trades)
-        pusd = sum(cost(t.size, t.price) for t in trades)
+        pusd = sum(leg.taker_pusd for t in trades for leg in t.legs)
         given, got = (pusd, shares) if order.side is Side.BUY else (shares, pusd)
         status, making, taking = "matched", fmt_units(given), fmt_units(got)
     else:
@@ -243,6 +264,8 @@ def order_json(venue: Venue, order: Order) -> dict[str, Any]:
 
 
 def trade_json(venue: Venue, trade: Trade, owner: str) -> dict[str, Any]:
+    """A trade as /data/trades lists it: the taker's side on top (`price` is the taker order's
+    limit price, `size` all it matched), each maker leg in `maker_orders` at its own price."""
     market = venue.market_of(trade.token_id)
     taker = trade.taker
     return {
@@ -252,7 +275,7 @@ def trade_json(venue: Venue, trade: Trade, owner: str) -> dict[str, Any]:
         "asset_id": trade.token_id,
         "side": trade.side.value,
         "size": fmt_units(trade.size),
-        "fee_rate_bps": "0",
+        "fee_rate_bps": trade.fee_rate_bps,
         "price": fmt_price(trade.price),
         "status": trade.status.value,
         "match_time": str(int(trade.match_time)),
@@ -263,19 +286,23 @@ def trade_json(venue: Venue, trade: Trade, owner: str) -> dict[str, Any]:
         "maker_address": taker.maker,
         "transaction_hash": trade.transaction_hash,
         "trader_side": "TAKER" if taker.owner == owner else "MAKER",
-        "maker_orders": [
-            {
-                "order_id": trade.maker.id,
-                "owner": trade.maker.owner,
-                "maker_address": trade.maker.maker,
-                "matched_amount": fmt_units(trade.size),
-                "price": fmt_price(trade.price),
-                "fee_rate_bps": "0",
-                "asset_id": trade.token_id,
-                "outcome": _outcome(venue, trade.token_id),
-                "side": trade.maker.side.value,
-            }
-        ],
+        "maker_orders": [_maker_leg(venue, leg) for leg in trade.legs],
+    }
+
+
+def _maker_leg(venue: Venue, leg: Leg) -> dict[str, Any]:
+    maker = leg.maker
+    return {
+        "order_id": maker.id,
+        "owner": maker.owner,
+        "maker_address": maker.maker,
+        "matched_amount": fmt_units(leg.size),
+        "price": fmt_price(leg.price),
+        "fee_rate_bps": "0",  # makers pay no fee
+        "asset_id": leg.token_id,
+        "outcome": _outcome(venue, leg.token_id),
+        "outcome_index": _outcome_index(venue, leg.token_id),
+        "side": leg.side.value,
     }
 
 

@@ -15,6 +15,7 @@ from risk.market_data import StaticBooks
 
 if TYPE_CHECKING:  # imported for real by pytest_plugins, so that pytest can rewrite it
     from monitoring.testing import SmtpServer
+    from sandbox.chain import Anvil, SandboxChain
     from sandbox.testing import SandboxHandle
 
 # The sandbox venue's fixtures (sandbox_venue, sandbox_factory): sandbox/testing.py.
@@ -69,3 +70,29 @@ def smtp_server(settings: Settings) -> Iterator[SmtpServer]:
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    """One anvil for the whole session (the sandbox's and the redemption tests alike)."""
+    from sandbox.chain import Anvil  # web3 is imported only by the tests that need a chain
+
+    with Anvil() as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def sandbox_chain_session(anvil: Anvil) -> SandboxChain:
+    from sandbox.chain import SandboxChain
+
+    return SandboxChain.deploy(anvil.rpc_url)
+
+
+@pytest.fixture
+def sandbox_chain(sandbox_chain_session: SandboxChain) -> Iterator[SandboxChain]:
+    """The deployed contracts, with every chain change of the test reverted afterwards."""
+    w3 = sandbox_chain_session.w3
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield sandbox_chain_session
+    w3.provider.make_request("anvil_setAutomine", [True])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]

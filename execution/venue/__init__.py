@@ -9,6 +9,7 @@ from .errors import (
     RejectReason,
     UnsupportedVenueVersion,
     VenueError,
+    VenuePaused,
     VenueUnavailable,
 )
 from .types import (
@@ -42,6 +43,7 @@ __all__ = [
     "VenueAdapter",
     "VenueError",
     "VenueOrder",
+    "VenuePaused",
     "VenueTrade",
     "VenueUnavailable",
     "configure_transport",

@@ -49,7 +49,11 @@ from .errors import (
     RejectReason,
     UnsupportedVenueVersion,
     VenueError,
+    VenuePaused,
     VenueUnavailable,
+    engine_paused,
+    engine_refusal,
+    maybe_placed,
     reject_reason,
 )
 from .hashing import order_digest
@@ -69,13 +73,16 @@ from .types import (
     VenueTrade,
     dec,
     dec_or_none,
+    dec_or_zero,
     from_base_units,
     timestamp_or_none,
 )
 
 T = TypeVar("T")
 
-SUPPORTED_VERSION = 2
+# CLOB versions LT signs for: 2 (Exchange V2, domain "2") and 3 (Exchange V3, domain "3";
+# the markets of Polymarket's protocol V2). A venue answering anything else is refused.
+SUPPORTED_VERSIONS = (2, 3)
 MAX_BATCH = 15  # POST /orders takes at most 15 orders
 BOOKS_BATCH = 500  # tokens per POST /books
 DEFAULT_TIMEOUT_S = 5.0
@@ -127,6 +134,10 @@ def _message(error: PolyApiException) -> str:
     return str(body)
 
 
+# What reading a venue answer of an unexpected shape raises (a missing key, "" for a number).
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError)
+
+
 @contextmanager
 def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None]:
     """Map the client's exceptions to LT's typed errors, and count the call (metrics.py).
@@ -152,10 +163,19 @@ def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None
             outcome = "rate_limited"
             raise RateLimited(message, status_code=status) from error
         if status >= 500:
+            if order and (refused := engine_refusal(message)) is not None:
+                outcome = "rejected"  # the engine answered: killed or unroundable, not placed
+                raise OrderRejected(message, reason=refused, status_code=status) from error
+            if order and engine_paused(message):
+                raise VenuePaused(message, status_code=status) from error
             raise (OutcomeUnknown if write else VenueUnavailable)(
                 message, status_code=status
             ) from error
         outcome = "client_error"
+        if order and engine_paused(message):
+            raise VenuePaused(message, status_code=status) from error
+        if order and maybe_placed(message):
+            raise OutcomeUnknown(message, status_code=status) from error
         if order and status == 400:
             outcome = "rejected"
             raise OrderRejected(
@@ -168,6 +188,11 @@ def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None
     except PolyException as error:  # raised by the client before any request
         outcome = "client_error"
         raise VenueError(str(error.msg)) from error
+    except _SHAPE_ERRORS as error:
+        # An answer in a shape LT cannot read. After a write the venue may have acted on it.
+        raise (OutcomeUnknown if write else VenueError)(
+            f"unexpected answer from the venue ({call or 'order'}): {error!r}"[:500]
+        ) from error
     finally:
         if call:
             metrics.record(call, time.perf_counter() - started, outcome)
@@ -200,7 +225,15 @@ class VenueAdapter:
         self._heartbeat_id = ""
         self._urls: dict[str, httpx.URL] = {}
         config = get_contract_config(chain_id)
-        self._exchanges = {False: str(config.exchange_v2), True: str(config.neg_risk_exchange_v2)}
+        # (exchange version, neg-risk) → the contract an order is signed for. Exchange V3
+        # trades position ids and has no neg-risk twin (the client ignores neg-risk there).
+        self._exchanges = {
+            (2, False): str(config.exchange_v2),
+            (2, True): str(config.neg_risk_exchange_v2),
+            (3, False): str(config.exchange_v3),
+            (3, True): str(config.exchange_v3),
+        }
+        self.venue_version = 2  # what /version said at connect(); orders default to it
         # Orders are signed here (sign_order) unless the client's builder has to: deposit
         # wallets (POLY_1271) sign through the wallet, builder codes add fields.
         builder_code = getattr(self._client.builder_config, "builder_code", None)
@@ -245,8 +278,11 @@ class VenueAdapter:
 
     def ensure_supported_version(self) -> None:
         version = self.server_version()
-        if version != SUPPORTED_VERSION:
-            raise UnsupportedVenueVersion(f"venue runs CLOB version {version}, LT needs 2")
+        if version not in SUPPORTED_VERSIONS:
+            raise UnsupportedVenueVersion(
+                f"venue runs CLOB version {version}, LT signs for versions 2 and 3"
+            )
+        self.venue_version = version
 
     def connect(self) -> None:
         """Refuse an unsupported venue, then create or derive the L2 API key (kept in memory)."""
@@ -267,17 +303,7 @@ class VenueAdapter:
     def market_info(self, condition_id: str) -> MarketInfo:
         throttle("other")
         with _translated("market_info", write=False):
-            raw = self._client.get_clob_market_info(condition_id)
-        fees = raw.get("fd") or {}
-        return MarketInfo(
-            condition_id=condition_id,
-            tick_size=dec(raw["mts"]),
-            neg_risk=bool(raw.get("nr", False)),
-            min_order_size=dec_or_none(raw.get("mos")),
-            token_ids=tuple(str(t["t"]) for t in raw["t"] if t),
-            fee_rate=dec(fees.get("r", 0)),
-            fee_exponent=dec(fees.get("e", 0)),
-        )
+            return _market_info(condition_id, self._client.get_clob_market_info(condition_id))
 
     def markets(self) -> list[dict[str, Any]]:
         """Every CLOB market, following `next_cursor` to the end."""
@@ -287,8 +313,8 @@ class VenueAdapter:
             throttle("other")
             with _translated("markets", write=False):  # a page a call, as the venue sees it
                 page = self._client.get_markets(next_cursor=cursor)
-            result.extend(page["data"])
-            cursor = page.get("next_cursor") or END_CURSOR
+                result.extend(page["data"])
+                cursor = page.get("next_cursor") or END_CURSOR
         return result
 
     def market(self, condition_id: str) -> dict[str, Any]:
@@ -340,12 +366,20 @@ class VenueAdapter:
         *,
         tick_size: Decimal | None = None,
         neg_risk: bool | None = None,
+        exchange_version: int | None = None,
     ) -> SignedOrder:
         """Sign an order without sending it; returns the wire form and the order hash.
 
         `tick_size` and `neg_risk` are the market's as LT recorded them; without them the
-        client looks them up (one request per token, then cached).
+        client looks them up (one request per token, then cached). `exchange_version` is
+        the market's (3 for a protocol-V2 market), else the venue's.
         """
+        version = exchange_version or self.venue_version
+        if version not in SUPPORTED_VERSIONS:
+            raise OrderRejected(
+                f"exchange version {version} is not one LT signs for",
+                reason=RejectReason.VERSION_MISMATCH,
+            )
         with _translated("", write=False, order=True):
             tick = tick_size if tick_size is not None else self.tick_size(request.token_id)
             # A tick read from the database carries its column's places (0.010000): quantizing
@@ -360,22 +394,31 @@ class VenueAdapter:
             size = request.size.quantize(SIZE_QUANTUM, rounding=ROUND_DOWN)
             if neg_risk is None:
                 neg_risk = self.neg_risk(request.token_id)
-            exchange = self._exchanges[neg_risk]
+            exchange = self._exchanges[(version, neg_risk)]
             if self._signer is None:
-                wire = self._client_signed(request, price, size, tick, neg_risk)
-                digest = order_digest(wire, chain_id=self._chain_id, exchange=exchange)
+                wire = self._client_signed(request, price, size, tick, neg_risk, version)
+                digest = order_digest(
+                    wire, chain_id=self._chain_id, exchange=exchange, version=version
+                )
             else:
-                wire, digest = self._signed(request, price, size, tick, exchange)
+                wire, digest = self._signed(request, price, size, tick, exchange, version)
         return SignedOrder(
             order_hash="0x" + digest.hex(),
             order=wire,
             order_type=request.order_type,
             post_only=request.post_only,
             neg_risk=neg_risk,
+            exchange_version=version,
         )
 
     def _signed(
-        self, request: OrderRequest, price: Decimal, size: Decimal, tick: Decimal, exchange: str
+        self,
+        request: OrderRequest,
+        price: Decimal,
+        size: Decimal,
+        tick: Decimal,
+        exchange: str,
+        version: int,
     ) -> tuple[dict[str, Any], bytes]:
         """The wire order and its digest, built and signed here, not by `create_order`.
 
@@ -405,15 +448,23 @@ class VenueAdapter:
             "metadata": BYTES32_ZERO,
             "builder": BYTES32_ZERO,
         }
-        digest = order_digest(wire, chain_id=self._chain_id, exchange=exchange)
+        digest = order_digest(wire, chain_id=self._chain_id, exchange=exchange, version=version)
         wire["signature"] = self._signer.sign(digest)
         return wire, digest
 
     def _client_signed(
-        self, request: OrderRequest, price: Decimal, size: Decimal, tick: Decimal, neg_risk: bool
+        self,
+        request: OrderRequest,
+        price: Decimal,
+        size: Decimal,
+        tick: Decimal,
+        neg_risk: bool,
+        version: int,
     ) -> dict[str, Any]:
         """The wire order from the client's own builder (deposit wallets, builder codes)."""
-        options = PartialCreateOrderOptions(tick_size=_tick_literal(tick), neg_risk=neg_risk)
+        options = PartialCreateOrderOptions(
+            tick_size=_tick_literal(tick), neg_risk=neg_risk, version=version
+        )
         # Floats only here: the client's builder takes them and rounds by the tick.
         args = OrderArgsV2(
             token_id=request.token_id,
@@ -456,7 +507,7 @@ class VenueAdapter:
             self._require_l2()
             return _ack(self._post_json("/order", self._payload(signed)))
 
-    def post_orders(self, orders: Sequence[SignedOrder]) -> list[OrderAck | OrderRejected]:
+    def post_orders(self, orders: Sequence[SignedOrder]) -> list[OrderAck | VenueError]:
         """Send up to 15 signed orders in one request; one result per order, in order."""
         if not 0 < len(orders) <= MAX_BATCH:
             raise ValueError(f"a batch holds 1 to {MAX_BATCH} orders, got {len(orders)}")
@@ -473,13 +524,13 @@ class VenueAdapter:
             with _translated("get_order", write=False):
                 self._require_l2()
                 raw = self._client.get_order(order_id)
+                if not raw or not isinstance(raw, dict) or not raw.get("id"):
+                    return None
+                return _venue_order(raw)
         except VenueError as error:
             if error.status_code in (400, 404):
                 return None
             raise
-        if not raw or not isinstance(raw, dict) or not raw.get("id"):
-            return None
-        return _venue_order(raw)
 
     def open_orders(self, *, condition_id: str = "", token_id: str = "") -> list[VenueOrder]:
         params = OpenOrderParams(market=condition_id or None, asset_id=token_id or None)
@@ -498,8 +549,8 @@ class VenueAdapter:
             throttle("data")
             with _translated("trades", write=False):  # a page a call, as the venue sees it
                 page = self._client.get_trades_paginated(params, next_cursor=cursor)
-            trades.extend(_venue_trade(raw) for raw in page["trades"])
-            resume, cursor = cursor, page["next_cursor"] or END_CURSOR
+                trades.extend(_venue_trade(raw) for raw in page["trades"])
+                resume, cursor = cursor, page.get("next_cursor") or END_CURSOR
         return TradePage(trades=tuple(trades), resume_cursor=resume)
 
     def cancel(self, order_id: str) -> dict[str, Any]:
@@ -582,11 +633,29 @@ def _book(raw: dict[str, Any]) -> Book:
         condition_id=str(raw.get("market", "")),
         bids=_levels(raw.get("bids", []), descending=True),
         asks=_levels(raw.get("asks", []), descending=False),
-        tick_size=dec(raw["tick_size"]),
-        min_order_size=dec(raw.get("min_order_size") or 0),
+        tick_size=dec_or_none(raw.get("tick_size")),
+        min_order_size=dec_or_zero(raw.get("min_order_size")),
         neg_risk=bool(raw.get("neg_risk", False)),
         last_trade_price=dec_or_none(raw.get("last_trade_price")),
         timestamp=str(raw.get("timestamp", "")),
+    )
+
+
+def _market_info(condition_id: str, raw: dict[str, Any]) -> MarketInfo:
+    """`/clob-markets/{condition_id}`'s short keys: `mts` tick, `nr` neg-risk, `mos` minimum
+    size, `t` tokens, `fd` fee details {r, e, to} (absent on a fee-free market)."""
+    if not isinstance(raw, dict) or "mts" not in raw:
+        raise VenueError(f"unexpected market info for {condition_id}: {raw!r}"[:500])
+    fees = raw.get("fd") or {}
+    return MarketInfo(
+        condition_id=condition_id,
+        tick_size=dec(raw["mts"]),
+        neg_risk=bool(raw.get("nr", False)),
+        min_order_size=dec_or_none(raw.get("mos")),
+        token_ids=tuple(str(t["t"]) for t in raw.get("t") or () if t),
+        fee_rate=dec(fees.get("r") or 0),
+        fee_exponent=dec(fees.get("e", 1)),  # the fees page's formula has p(1 − p) once
+        fee_taker_only=bool(fees.get("to", True)),
     )
 
 
@@ -594,6 +663,10 @@ def _ack(raw: dict[str, Any]) -> OrderAck:
     """An accepted answer, or OrderRejected when the venue says it did not execute."""
     status = str(raw.get("status", "")).lower()
     error = str(raw.get("errorMsg") or raw.get("error") or "")
+    if maybe_placed(error):
+        raise OutcomeUnknown(error)
+    if engine_paused(error):  # a batch's per-order answer in post-only mode: `success: true`
+        raise VenuePaused(error)
     if raw.get("success") is False or status == "unmatched" or not raw.get("orderID"):
         message = error or f"order not placed (status {status or 'missing'})"
         raise OrderRejected(message, reason=reject_reason(message))
@@ -608,11 +681,13 @@ def _ack(raw: dict[str, Any]) -> OrderAck:
     )
 
 
-def _ack_or_rejection(raw: dict[str, Any]) -> OrderAck | OrderRejected:
+def _ack_or_rejection(raw: dict[str, Any]) -> OrderAck | VenueError:
+    """One order's answer in a batch: accepted, or the typed error that says what happened
+    to it (refused, paused, or perhaps placed)."""
     try:
         return _ack(raw)
-    except OrderRejected as rejection:
-        return rejection
+    except VenueError as error:
+        return error
 
 
 def _venue_order(raw: dict[str, Any]) -> VenueOrder:
@@ -622,9 +697,9 @@ def _venue_order(raw: dict[str, Any]) -> VenueOrder:
         token_id=str(raw.get("asset_id", "")),
         condition_id=str(raw.get("market", "")),
         side=Side(str(raw.get("side", "BUY")).upper()),
-        price=dec(raw.get("price", 0)),
-        original_size=dec(raw.get("original_size", 0)),
-        size_matched=dec(raw.get("size_matched", 0)),
+        price=dec_or_zero(raw.get("price")),
+        original_size=dec_or_zero(raw.get("original_size")),
+        size_matched=dec_or_zero(raw.get("size_matched")),
         order_type=str(raw.get("order_type", "")),
         created_at=timestamp_or_none(raw.get("created_at")),
         raw=raw,
@@ -641,19 +716,21 @@ def _venue_trade(raw: dict[str, Any]) -> VenueTrade:
         condition_id=str(raw.get("market", "")),
         side=Side(str(raw.get("side", "BUY")).upper()),
         trader_side=str(raw.get("trader_side", "")).upper(),
-        price=dec(raw.get("price", 0)),
-        size=dec(raw.get("size", 0)),
-        fee_rate_bps=dec(raw.get("fee_rate_bps") or 0),
-        match_time=timestamp_or_none(raw.get("match_time")),
+        price=dec_or_zero(raw.get("price")),
+        size=dec_or_zero(raw.get("size")),
+        fee_rate_bps=dec_or_none(raw.get("fee_rate_bps")),
+        # REST and the newer user-channel frames say `match_time`, older frames `matchtime`.
+        match_time=timestamp_or_none(raw.get("match_time") or raw.get("matchtime")),
         transaction_hash=str(raw.get("transaction_hash") or ""),
         maker_orders=tuple(
             MakerFill(
                 order_id=str(m.get("order_id", "")),
                 maker_address=str(m.get("maker_address", "")),
-                matched_amount=dec(m.get("matched_amount", 0)),
-                price=dec(m.get("price", 0)),
+                matched_amount=dec_or_zero(m.get("matched_amount")),
+                price=dec_or_zero(m.get("price")),
                 token_id=str(m.get("asset_id", "")),
                 side=str(m.get("side", "")).upper(),
+                fee_rate_bps=dec_or_zero(m.get("fee_rate_bps")),
             )
             for m in raw.get("maker_orders") or ()
         ),

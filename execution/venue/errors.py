@@ -22,6 +22,11 @@ class RejectReason(enum.StrEnum):
     FAK_NO_MATCH = "fak_no_match"
     INVALID_EXPIRATION = "invalid_expiration"
     CANCEL_ONLY = "cancel_only"
+    ACCOUNT_CLOSED_ONLY = "account_closed_only"
+    ROUNDING = "rounding"
+    PRICE_DISCREPANCY = "price_discrepancy"
+    ADDRESS_BANNED = "address_banned"
+    INVALID_ORDER = "invalid_order"
     VERSION_MISMATCH = "version_mismatch"
     DUPLICATE = "duplicate"
     OTHER = "other"
@@ -58,6 +63,11 @@ class VenueUnavailable(VenueError):
     """The venue could not be reached or answered 5xx to a read; safe to retry later."""
 
 
+class VenuePaused(VenueError):
+    """The matching engine refuses new orders for now (restarting, cancel-only, post-only
+    mode): nothing was placed, and the same signed order may be sent again later."""
+
+
 class AuthError(VenueError):
     """Credentials or the request signature were refused (HTTP 401)."""
 
@@ -66,7 +76,8 @@ class UnsupportedVenueVersion(VenueError):
     """The venue does not say it runs CLOB version 2; LT refuses to trade against it."""
 
 
-# Substrings of the venue's error texts (reference/polymarket.md §2, §7), most specific first.
+# Substrings of the venue's error texts (reference/polymarket.md §2, §7, §9), most specific
+# first. The venue wraps many as "order {id} is invalid. {why}": the why decides.
 _REASON_MARKERS: tuple[tuple[str, RejectReason], ...] = (
     ("invalid signature", RejectReason.INVALID_SIGNATURE),
     ("order_version_mismatch", RejectReason.VERSION_MISMATCH),
@@ -74,20 +85,50 @@ _REASON_MARKERS: tuple[tuple[str, RejectReason], ...] = (
     ("not enough balance", RejectReason.INSUFFICIENT_BALANCE),
     ("lower than the minimum", RejectReason.BELOW_MIN_SIZE),
     ("crosses book", RejectReason.POST_ONLY_CROSSES),
+    ("crosses the book", RejectReason.POST_ONLY_CROSSES),
     ("fully filled or killed", RejectReason.FOK_NOT_FILLED),
+    ("filled or killed", RejectReason.FOK_NOT_FILLED),
     ("couldn't be fully filled", RejectReason.FOK_NOT_FILLED),
     ("to match with fak", RejectReason.FAK_NO_MATCH),
+    ("no matching orders", RejectReason.FAK_NO_MATCH),
+    ("discrepancy greater than allowed", RejectReason.PRICE_DISCREPANCY),
+    ("address banned", RejectReason.ADDRESS_BANNED),
     ("invalid expiration", RejectReason.INVALID_EXPIRATION),
+    ("closed only mode", RejectReason.ACCOUNT_CLOSED_ONLY),
     ("cancel-only", RejectReason.CANCEL_ONLY),
     ("cancel only", RejectReason.CANCEL_ONLY),
     ("closed-only", RejectReason.CANCEL_ONLY),
     ("not yet ready", RejectReason.MARKET_NOT_ACCEPTING),
     ("not accepting orders", RejectReason.MARKET_NOT_ACCEPTING),
     ("market is closed", RejectReason.MARKET_NOT_ACCEPTING),
+    ("rounding", RejectReason.ROUNDING),
     ("tick", RejectReason.INVALID_PRICE),
     ("invalid price", RejectReason.INVALID_PRICE),
     ("duplicate", RejectReason.DUPLICATE),
+    ("is invalid", RejectReason.INVALID_ORDER),
 )
+
+# Matching-engine answers that come as HTTP 5xx but say the order was refused outright: a
+# killed FOK/FAK, an amount the engine could not round. Nothing was placed.
+_ENGINE_REFUSALS = frozenset(
+    {
+        RejectReason.FOK_NOT_FILLED,
+        RejectReason.FAK_NO_MATCH,
+        RejectReason.ROUNDING,
+        RejectReason.PRICE_DISCREPANCY,
+    }
+)
+# Engine modes that refuse every new order for a while: send the same bytes later.
+_ENGINE_PAUSES = (
+    "restarting",
+    "cancel-only",
+    "cancel only",
+    "post-only mode",
+    "trading is paused",
+    "trading is currently disabled",
+)
+# Answers that say the order may still be matched later: look it up, never call it refused.
+_MAYBE_PLACED = ("match delayed",)
 
 
 def reject_reason(message: str) -> RejectReason:
@@ -96,3 +137,19 @@ def reject_reason(message: str) -> RejectReason:
         if marker in lowered:
             return reason
     return RejectReason.OTHER
+
+
+def engine_refusal(message: str) -> RejectReason | None:
+    """The reason when a 5xx answer to an order is the engine refusing it, else None."""
+    reason = reject_reason(message)
+    return reason if reason in _ENGINE_REFUSALS else None
+
+
+def maybe_placed(message: str) -> bool:
+    lowered = message.lower()
+    return any(marker in lowered for marker in _MAYBE_PLACED)
+
+
+def engine_paused(message: str) -> bool:
+    lowered = message.lower()
+    return any(marker in lowered for marker in _ENGINE_PAUSES)

@@ -1,4 +1,7 @@
-"""The V2 order hash (the venue's order id), computed directly.
+"""The order hash (the venue's order id) of a V2-struct order, computed directly.
+
+Exchange V2 (domain version "2") and Exchange V3 (domain "3", the markets of Polymarket's
+protocol V2, which trade position ids) sign the same struct: only the domain differs.
 
 It is the EIP-712 digest keccak256(0x1901 ‖ domainSeparator ‖ keccak256(typeHash ‖ fields)),
 the value `ExchangeOrderBuilderV2.build_order_hash` returns. Every field of the V2 order is
@@ -39,23 +42,24 @@ def _bytes32(value: str) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def domain_separator(chain_id: int, exchange: str) -> bytes:
+def domain_separator(chain_id: int, exchange: str, version: int = 2) -> bytes:
     return keccak(
         _DOMAIN_TYPE_HASH
         + keccak(text="Polymarket CTF Exchange")
-        + keccak(text="2")
+        + keccak(text=str(version))
         + _word(chain_id)
         + _address(exchange)
     )
 
 
-def order_hash(order: dict[str, Any], *, chain_id: int, exchange: str) -> str:
-    """The 0x-hex digest of a wire-form V2 order (as posted in the `order` object)."""
-    return "0x" + order_digest(order, chain_id=chain_id, exchange=exchange).hex()
+def order_hash(order: dict[str, Any], *, chain_id: int, exchange: str, version: int = 2) -> str:
+    """The 0x-hex digest of a wire-form order (as posted in the `order` object)."""
+    return "0x" + order_digest(order, chain_id=chain_id, exchange=exchange, version=version).hex()
 
 
-def order_digest(order: dict[str, Any], *, chain_id: int, exchange: str) -> bytes:
-    """The 32-byte EIP-712 digest of a wire-form V2 order: what its signature signs."""
+def order_digest(order: dict[str, Any], *, chain_id: int, exchange: str, version: int = 2) -> bytes:
+    """The 32-byte EIP-712 digest of a wire-form order for the exchange of `version`: what
+    its signature signs."""
     side = order["side"]
     struct = keccak(
         ORDER_TYPE_HASH
@@ -71,4 +75,4 @@ def order_digest(order: dict[str, Any], *, chain_id: int, exchange: str) -> byte
         + _bytes32(order["metadata"])
         + _bytes32(order["builder"])
     )
-    return keccak(b"\x19\x01" + domain_separator(chain_id, exchange) + struct)
+    return keccak(b"\x19\x01" + domain_separator(chain_id, exchange, version) + struct)

@@ -31,6 +31,12 @@ def dec_or_none(value: Any) -> Decimal | None:
     return dec(value)
 
 
+def dec_or_zero(value: Any) -> Decimal:
+    """A venue amount that may come as "" or null (`size_matched: ""` on a fresh order)."""
+    parsed = dec_or_none(value)
+    return Decimal(0) if parsed is None else parsed
+
+
 @dataclass(frozen=True)
 class BookLevel:
     price: Decimal
@@ -45,7 +51,7 @@ class Book:
     condition_id: str
     bids: tuple[BookLevel, ...]
     asks: tuple[BookLevel, ...]
-    tick_size: Decimal
+    tick_size: Decimal | None  # older books omit it: the market's recorded tick stands
     min_order_size: Decimal
     neg_risk: bool
     last_trade_price: Decimal | None
@@ -83,6 +89,7 @@ class MarketInfo:
     token_ids: tuple[str, ...]
     fee_rate: Decimal
     fee_exponent: Decimal
+    fee_taker_only: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class SignedOrder:
     order_type: OrderType
     post_only: bool
     neg_risk: bool
+    exchange_version: int = 2  # the exchange (and EIP-712 domain version) it is signed for
 
     @property
     def token_id(self) -> str:
@@ -143,6 +151,7 @@ class SignedOrder:
             "order_type": str(self.order_type),
             "post_only": self.post_only,
             "neg_risk": self.neg_risk,
+            "exchange_version": self.exchange_version,
         }
 
     @classmethod
@@ -153,6 +162,7 @@ class SignedOrder:
             order_type=OrderType(data["order_type"]),
             post_only=bool(data["post_only"]),
             neg_risk=bool(data["neg_risk"]),
+            exchange_version=int(data.get("exchange_version", 2)),
         )
 
 
@@ -186,12 +196,19 @@ class VenueOrder:
 
 @dataclass(frozen=True)
 class MakerFill:
+    """One maker leg of a trade: its order, shares matched and price, on the maker's token.
+
+    A complementary match (a BUY of YES against a BUY of NO, a SELL against a SELL) carries
+    the other token and the same side as the taker; an empty side or token means "not sent".
+    """
+
     order_id: str
     maker_address: str
     matched_amount: Decimal
     price: Decimal
     token_id: str
     side: str
+    fee_rate_bps: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -205,7 +222,7 @@ class VenueTrade:
     trader_side: str
     price: Decimal
     size: Decimal
-    fee_rate_bps: Decimal
+    fee_rate_bps: Decimal | None  # the rate the match was charged at, when the trade says
     match_time: datetime | None
     transaction_hash: str
     maker_orders: tuple[MakerFill, ...]
@@ -224,13 +241,20 @@ class Balance:
     allowances: dict[str, Decimal]
 
 
+# Unix seconds stay under this until the year 5138; milliseconds have passed it since 1973.
+_MILLISECONDS_FROM = 10**11
+
+
 def timestamp_or_none(value: Any) -> datetime | None:
-    """The venue sends unix seconds (as int or string) or ISO strings."""
+    """The venue sends unix seconds or milliseconds (as int or string) or ISO strings:
+    REST order objects carry seconds, user-channel order messages milliseconds."""
     if value in (None, "", 0, "0"):
         return None
     text = str(value)
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), tz=UTC)
+        number = int(text)
+        seconds = number / 1000 if number >= _MILLISECONDS_FROM else number
+        return datetime.fromtimestamp(seconds, tz=UTC)
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

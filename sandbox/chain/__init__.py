@@ -11,6 +11,11 @@ Python API (used by `lt_sandbox`, the sandbox venue and the tests):
     chain.give_position(wallet, m, outcome_index, base_units)  # mint one outcome to `wallet`
     chain.transfer_position(from_key, to, token_id, base_units)  # signed by the holder's key
     chain.move_position(from_address, to, token_id, base_units)  # any holder (impersonation)
+    chain.move_pusd(from_address, to, base_units)    # any holder's pUSD (impersonation)
+    chain.collect_pusd(from_address, base_units)     # pUSD into the faucet (the exchange's hand)
+    chain.split_from_pusd(m, base_units)             # the faucet's pUSD → both outcomes (mint)
+    chain.merge_to_pusd(m, base_units)               # the faucet's outcomes → pUSD (merge)
+    chain.send_position(to, token_id, base_units), chain.pay_pusd(to, base_units)  # from it
     chain.report_payouts(m, [1, 0])                  # resolve (YES wins); [0, 1] NO; [1, 1] 50-50
     chain.resolve(m, winner_token_id)                # `POST /_sandbox/resolve`
     chain.pusd_balance(wallet), chain.position_balance(wallet, token_id)

@@ -216,6 +216,61 @@ class SandboxChain:
         finally:
             rpc(RPCEndpoint("anvil_stopImpersonatingAccount"), [sender])
 
+    # --- the exchange's side of mint and merge matches -------------------------------------
+    # The faucet (deployer) stands in for the exchange contract: it takes both sides' pUSD,
+    # splits the pair and hands each its outcome (mint), or takes both outcomes, merges them
+    # and pays each its pUSD (merge).
+
+    def collect_pusd(self, sender: str, amount: int) -> None:
+        """Take `amount` pUSD from `sender` into the faucet (impersonation)."""
+        self.move_pusd(sender, self.deployer, amount)
+
+    def pay_pusd(self, to: str, amount: int) -> None:
+        """Pay `amount` of the faucet's own pUSD to `to`."""
+        self._transact(self.pusd.functions.transfer(Web3.to_checksum_address(to), amount))
+
+    def split_from_pusd(self, market: SandboxMarket, amount: int) -> None:
+        """Split `amount` of the faucet's pUSD into both outcomes, held by the faucet."""
+        condition = HexBytes(market.condition_id)
+        if market.neg_risk:
+            self._transact(self.neg_risk_adapter.functions.splitPosition(condition, amount))
+            return
+        self._transact(self.pusd.functions.unwrap(self.deployer, amount))
+        self._transact(
+            self.ctf.functions.splitPosition(
+                self.legacy.address, ZERO_BYTES32, condition, BINARY, amount
+            )
+        )
+
+    def merge_to_pusd(self, market: SandboxMarket, amount: int) -> None:
+        """Merge `amount` of both outcomes the faucet holds back into pUSD for the faucet."""
+        condition = HexBytes(market.condition_id)
+        if market.neg_risk:
+            self._approve_adapter()
+            self._transact(self.neg_risk_adapter.functions.mergePositions(condition, amount))
+            return
+        self._transact(
+            self.ctf.functions.mergePositions(
+                self.legacy.address, ZERO_BYTES32, condition, BINARY, amount
+            )
+        )
+        self._transact(self.pusd.functions.wrap(self.deployer, amount))
+
+    def _approve_adapter(self) -> None:
+        # The adapter pulls the outcomes from the faucet to merge them. Asked of the chain,
+        # not remembered: a test's snapshot revert takes the approval back.
+        adapter = self.neg_risk_adapter.address
+        if not self.ctf.functions.isApprovedForAll(self.deployer, adapter).call():
+            self._transact(self.ctf.functions.setApprovalForAll(adapter, True))
+
+    def send_position(self, to: str, token_id: int, amount: int) -> None:
+        """Hand `amount` of an outcome the faucet holds to `to`."""
+        self._transfer_batch(to, [token_id], [amount])
+
+    def mint_to_faucet(self, market: SandboxMarket, amount: int) -> None:
+        """Mint `amount` of both outcomes into the faucet from fresh collateral."""
+        self._split_to_deployer(market, amount)
+
     def position_balance(self, wallet: str, token_id: int) -> int:
         result: int = self.ctf.functions.balanceOf(
             Web3.to_checksum_address(wallet), token_id

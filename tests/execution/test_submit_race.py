@@ -22,9 +22,9 @@ D = Decimal
 def _signed_by_a_slow_worker(order: Order) -> tuple[Order, SignedOrder]:
     found = executor._live_intent(order.pk)
     assert found is not None
-    stale, tick, neg_risk = found
-    assert tick == D("0.01") and neg_risk is False
-    signed = get_venue().sign_order(executor._request(stale), tick_size=tick, neg_risk=neg_risk)
+    stale, market = found
+    assert market == {"tick_size": D("0.01"), "neg_risk": False, "exchange_version": 2}
+    signed = get_venue().sign_order(executor._request(stale), **market)
     return stale, signed
 
 

@@ -1,9 +1,9 @@
-"""The sandbox chain for redemption tests: one anvil per session, one snapshot per test."""
+"""Redemption tests: the sandbox chain (tests/conftest.py: one anvil per session, one snapshot
+per test) as LT's chain, and builders of positions on it."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,33 +14,12 @@ from execution.models import Market, Position
 from ltproject.domain import TradingMode
 from redemption.chain import Chain
 from redemption.models import ChainTransaction, Redemption
-from sandbox.chain import ANVIL_KEYS, Anvil, SandboxChain, SandboxMarket
+from sandbox.chain import ANVIL_KEYS, SandboxChain, SandboxMarket
 from tests.factories import MarketFactory, MarketTokenFactory, PositionFactory
 
 WALLET_KEY = ANVIL_KEYS[1]
 WALLET = Account.from_key(WALLET_KEY).address
 _questions = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
-    with Anvil() as node:
-        yield node
-
-
-@pytest.fixture(scope="session")
-def sandbox_chain_session(anvil: Anvil) -> SandboxChain:
-    return SandboxChain.deploy(anvil.rpc_url)
-
-
-@pytest.fixture
-def sandbox_chain(sandbox_chain_session: SandboxChain) -> Iterator[SandboxChain]:
-    """The deployed contracts, with every chain change of the test reverted afterwards."""
-    w3 = sandbox_chain_session.w3
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    yield sandbox_chain_session
-    w3.provider.make_request("anvil_setAutomine", [True])  # type: ignore[arg-type]
-    w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.chain import SandboxChain
+
 
 @pytest.fixture
 def clob(sandbox_venue):
@@ -17,3 +19,9 @@ def btc(sandbox_venue):
 @pytest.fixture
 def mayor_alice(sandbox_venue):
     return sandbox_venue.market("mayor-election-alice")
+
+
+@pytest.fixture
+def chain(sandbox_chain: SandboxChain) -> SandboxChain:
+    """The sandbox chain (tests/conftest.py), reverted after each test."""
+    return sandbox_chain

@@ -44,7 +44,8 @@ def test_a_resting_gtc_fills_partially_when_the_crowd_trades_into_it(sandbox_ven
     assert order["status"] == "LIVE"
     trades = clob.get_trades()
     assert trades and all(t["trader_side"] == "MAKER" for t in trades)
-    assert sum(float(t["size"]) for t in trades) == float(order["size_matched"])
+    mine = [leg for t in trades for leg in t["maker_orders"] if leg["order_id"] == order["id"]]
+    assert sum(float(leg["matched_amount"]) for leg in mine) == float(order["size_matched"])
 
 
 def _fingerprint(venue: Venue) -> tuple:
@@ -53,7 +54,14 @@ def _fingerprint(venue: Venue) -> tuple:
         for token, book in venue.exchange.books.items()
     }
     trades = [
-        (t.id, t.token_id, t.price, t.size, t.maker.owner, t.taker.owner)
+        (
+            t.id,
+            t.token_id,
+            t.price,
+            t.size,
+            t.taker.owner,
+            [(m.maker.owner, m.size) for m in t.legs],
+        )
         for t in venue.exchange.trade_log
     ]
     return books, trades

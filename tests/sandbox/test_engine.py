@@ -35,9 +35,9 @@ def test_fills_best_price_first_then_oldest_order(exchange):
     for order in (first, second, better):
         exchange.place(order, now=0)
 
-    trades = exchange.place(engine_order("taker", TOKEN, "BUY", "0.50", 12), now=1)
+    (trade,) = exchange.place(engine_order("taker", TOKEN, "BUY", "0.50", 12), now=1)
 
-    assert [(t.maker.owner, t.price, t.size) for t in trades] == [
+    assert [(leg.maker.owner, leg.price, leg.size) for leg in trade.legs] == [
         ("carol", 4900, 5 * UNIT),
         ("alice", 5000, 7 * UNIT),
     ]

@@ -122,6 +122,18 @@ def test_a_trade_can_end_failed(sandbox_venue, clob, btc):
     assert clob.get_trades(TradeParams(id=later["tradeIDs"][0]))[0]["status"] == "CONFIRMED"
 
 
+def test_split_legs_report_one_maker_order_as_two_legs(sandbox_venue, clob, btc):
+    sandbox_venue.faults.split_legs()
+    ask = clob.get_order_book(btc.yes.token_id)["asks"][-1]
+    answer = post_limit(clob, btc.yes.token_id, float(ask["price"]), 6, order_type=OrderType.FOK)
+
+    (trade,) = clob.get_trades(TradeParams(id=answer["tradeIDs"][0]))
+    legs = trade["maker_orders"]
+    assert len(legs) == 2 and legs[0]["order_id"] == legs[1]["order_id"]
+    assert [leg["matched_amount"] for leg in legs] == ["3", "3"]
+    assert trade["size"] == "6" and sandbox_venue.faults.snapshot() == []
+
+
 def test_heartbeats_keep_orders_alive_and_silence_cancels_them(sandbox_venue, clob, btc):
     clob.post_heartbeat("")
     order_id = post_limit(clob, btc.yes.token_id, 0.20, 10)["orderID"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from decimal import Decimal
 
 import httpx
 from py_clob_client_v2.clob_types import (
@@ -245,8 +246,10 @@ def test_orders_without_funds_are_rejected(sandbox_venue, btc):
 
 def test_unfillable_fok_is_killed_with_nothing_resting(sandbox_venue, clob, btc):
     book_before = clob.get_order_book(btc.yes.token_id)
-    depth = sum(float(level["size"]) for level in book_before["asks"])
-    ask = float(book_before["asks"][0]["price"])  # the worst ask: all depth is within reach
+    no_bids = clob.get_order_book(btc.no.token_id)["bids"]
+    # Within reach: every YES ask, and every NO bid (minted against) at the worst ask.
+    depth = sum(float(level["size"]) for level in book_before["asks"] + no_bids)
+    ask = float(book_before["asks"][0]["price"])
 
     with api_error(400, "FOK orders are fully filled or killed"):
         post_limit(clob, btc.yes.token_id, ask, depth + 10, order_type=OrderType.FOK)
@@ -260,16 +263,19 @@ def test_unfillable_fok_is_killed_with_nothing_resting(sandbox_venue, clob, btc)
 
 def test_crossing_gtc_matches_then_rests_and_reports_hashes(sandbox_venue, clob, btc):
     best = clob.get_order_book(btc.yes.token_id)["asks"][-1]
-    size = float(best["size"]) + 20
+    no_bid = clob.get_order_book(btc.no.token_id)["bids"][-1]
+    # The crowd's best NO bid mirrors its best YES ask: a YES buyer mints against it too.
+    assert Decimal(no_bid["price"]) == 1 - Decimal(best["price"])
+    reach = Decimal(best["size"]) + Decimal(no_bid["size"])
     started = time.monotonic()
 
-    answer = post_limit(clob, btc.yes.token_id, float(best["price"]), size)
+    answer = post_limit(clob, btc.yes.token_id, float(best["price"]), float(reach) + 20)
 
     assert time.monotonic() - started < 2  # no 30 s poll for transaction hashes
-    assert answer["status"] == "matched" and answer["takingAmount"] == best["size"]
-    assert len(answer["transactionsHashes"]) == len(answer["tradeIDs"]) >= 1
+    assert answer["status"] == "matched" and Decimal(answer["takingAmount"]) == reach
+    assert len(answer["transactionsHashes"]) == len(answer["tradeIDs"]) == 1
     order = clob.get_order(answer["orderID"])
-    assert order["status"] == "LIVE" and order["size_matched"] == best["size"]
+    assert order["status"] == "LIVE" and Decimal(order["size_matched"]) == reach
     trades = clob.get_trades(TradeParams(id=answer["tradeIDs"][0]))
     assert trades[0]["trader_side"] == "TAKER" and trades[0]["status"] == "MATCHED"
 

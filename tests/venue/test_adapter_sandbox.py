@@ -54,13 +54,37 @@ def test_connect_checks_version_and_derives_credentials(sandbox_venue: SandboxHa
     assert abs(venue.server_time() - sandbox_venue.venue.now()) < 5
 
 
-def test_refuses_a_venue_that_does_not_say_version_2(sandbox_venue: SandboxHandle) -> None:
-    sandbox_venue.venue.clob_version = 1
+@pytest.mark.parametrize("version", [1, 4])
+def test_refuses_a_venue_of_a_version_it_does_not_sign_for(
+    sandbox_venue: SandboxHandle, version: int
+) -> None:
+    sandbox_venue.venue.clob_version = version
     venue = VenueAdapter(
         host=sandbox_venue.url, chain_id=137, private_key=sandbox_venue.account.private_key
     )
-    with pytest.raises(UnsupportedVenueVersion, match="version 1"):
+    with pytest.raises(UnsupportedVenueVersion, match=f"version {version}"):
         venue.connect()
+
+
+def test_a_version_3_venue_gets_exchange_v3_orders(sandbox_venue: SandboxHandle) -> None:
+    """As py-clob-client-v2 does, LT follows the venue's /version: at 3 it signs for Exchange
+    V3 (domain "3"), and the venue, which checks that domain, takes the order."""
+    sandbox_venue.venue.clob_version = 3
+    venue = VenueAdapter(
+        host=sandbox_venue.url, chain_id=137, private_key=sandbox_venue.account.private_key
+    )
+    venue.connect()
+    token = _yes(sandbox_venue)
+    signed = venue.sign_order(_buy(token, "0.05", "10"), tick_size=D("0.01"), neg_risk=False)
+    assert signed.exchange_version == 3
+    ack = venue.post_order(signed)
+    assert ack.order_id == signed.order_hash and ack.status == "live"
+    v2 = venue.sign_order(
+        _buy(token, "0.05", "10"), tick_size=D("0.01"), neg_risk=False, exchange_version=2
+    )
+    with pytest.raises(OrderRejected) as refused:  # signed for the wrong exchange
+        venue.post_order(v2)
+    assert refused.value.reason == RejectReason.INVALID_SIGNATURE
 
 
 def test_market_metadata_and_books_come_back_as_decimals(
@@ -259,12 +283,16 @@ def test_thousand_trades_come_back_through_paging(
     sandbox_venue.fund(adapter.address, token_id=token, shares=5000)
     sell = OrderRequest(token_id=token, side=Side.SELL, price=D("0.90"), size=D(5))
     mine = {adapter.post_order(adapter.sign_order(sell)).order_id for _ in range(1000)}
-    # Another trader lifts every ask up to 0.90: the crowd's first, then LT's 1,000 orders.
+    # Another trader clears the crowd's liquidity below 0.90, then takes LT's 1,000 orders
+    # one at a time: one trade (with one maker leg) each, as the venue reports them.
     buyer = sandbox_venue.other_account
-    sandbox_venue.fund(buyer.address, pusd=10_000)
+    sandbox_venue.fund(buyer.address, pusd=100_000)
     other = VenueAdapter(host=sandbox_venue.url, chain_id=137, private_key=buyer.private_key)
     other.connect()
-    other.post_order(other.sign_order(_buy(token, "0.90", "8000", OrderType.FAK)))
+    other.post_order(other.sign_order(_buy(token, "0.89", "20000", OrderType.FAK)))
+    take = _buy(token, "0.90", "5", OrderType.FAK)
+    for _ in range(1000):
+        other.post_order(other.sign_order(take))
     page = adapter.trades()
     fills = [leg for t in page.trades for leg in t.maker_orders if leg.order_id in mine]
     assert len(page.trades) == 1000 and len({f.order_id for f in fills}) == 1000
