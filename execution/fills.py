@@ -234,9 +234,12 @@ def _apply(order: Order, fill: Fill) -> None:
         fee=fill.fee,
         notional=notional,
     )
-    if change.realised:
-        Fill.objects.filter(pk=fill.pk).update(realised_pnl=change.realised)
-        fill.realised_pnl = change.realised
+    if fill.side == Side.SELL:
+        kept = {"realised_pnl": change.realised, "position_shares": change.sold,
+                "position_cost": change.cost}  # fmt: skip
+        Fill.objects.filter(pk=fill.pk).update(**kept)
+        for name, value in kept.items():
+            setattr(fill, name, value)
     if change.closed:
         risk_hooks.position_closed(position=change.position)
     if order.status == OrderStatus.MATCHED:
@@ -278,4 +281,6 @@ def _void(order: Order, fill: Fill) -> None:
             realised=fill.realised_pnl,
             fee=fill.fee,
             notional=notional,
+            sold=fill.position_shares,
+            cost=fill.position_cost,
         )

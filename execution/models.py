@@ -276,6 +276,12 @@ class Fill(models.Model):
     realised_pnl = MoneyField(
         default=0, help_text="P&L this fill realised on its position (sells), to undo a void."
     )
+    position_shares = SharesField(
+        null=True, blank=True, help_text="Shares a sell took off its position, to undo a void."
+    )
+    position_cost = MoneyField(
+        null=True, blank=True, help_text="Cost basis those shares took with them."
+    )
     transaction_hash = models.CharField(max_length=66, blank=True)
     match_time = models.DateTimeField()
     is_paper = models.BooleanField(default=False)

@@ -23,6 +23,8 @@ class PositionChange:
     position: Position
     realised: Decimal  # P&L this fill realised (0 for buys)
     closed: bool  # the fill took the position to zero
+    sold: Decimal = ZERO  # shares a sell took off the position (never more than it held)
+    cost: Decimal = ZERO  # the cost basis those shares took with them
 
 
 def position_locked_for(order: Order) -> Position:
@@ -81,7 +83,7 @@ def position_apply_fill(
         position.status = PositionStatus.CLOSED
         position.closed_at = timezone.now()
     position.save()
-    return PositionChange(position, realised, closed=closed)
+    return PositionChange(position, realised, closed=closed, sold=sold, cost=cost)
 
 
 def _cost_of(position: Position, shares: Decimal) -> Decimal:
@@ -100,8 +102,13 @@ def position_reverse_fill(
     realised: Decimal,
     fee: Decimal = ZERO,
     notional: Decimal | None = None,
+    sold: Decimal | None = None,
+    cost: Decimal | None = None,
 ) -> Position:
-    """Undo a fill the venue later reported FAILED (the trade never settled)."""
+    """Undo a fill the venue later reported FAILED (the trade never settled). A sell gives
+    back the shares and cost basis it took off (`sold`, `cost`, as `position_apply_fill`
+    reported them; fills booked before they were kept: its size, and its proceeds less fee
+    and realised P&L)."""
     paid = quantize_pusd(size * price) if notional is None else notional
     if side == Side.BUY:
         position.size = max(ZERO, position.size - size)
@@ -110,10 +117,9 @@ def position_reverse_fill(
             quantize_price(position.cost_basis / position.size) if position.size else ZERO
         )
     else:
-        # The sell took (proceeds − fee − realised) of cost basis off: put it back.
-        position.size += size
+        position.size += size if sold is None else sold
         position.realised_pnl -= realised
-        position.cost_basis += max(ZERO, paid - fee - realised)
+        position.cost_basis += max(ZERO, paid - fee - realised) if cost is None else cost
         if position.status == PositionStatus.CLOSED:
             position.status, position.closed_at = PositionStatus.OPEN, None
     position.save()

@@ -45,9 +45,12 @@ class FeeSchedule:
         """From `lt_markets.fee_params` ({"rate", "exponent", "taker_only"}); none → free."""
         if not params:
             return FREE
+        exponent = Decimal(str(params.get("exponent") or 1))
         return cls(
             rate=Decimal(str(params.get("rate") or 0)),
-            exponent=Decimal(str(params.get("exponent") or 1)),
+            # Rows written before exponents were read stored 0 for "not sent": the fees
+            # page's formula, p(1 − p) once, is what the venue means then.
+            exponent=exponent if exponent > 0 else ONE,
             taker_only=bool(params.get("taker_only", True)),
         )
 

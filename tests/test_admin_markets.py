@@ -179,7 +179,7 @@ def test_a_token_lt_never_recorded_shows_as_unknown_and_the_market_key_still_nam
     [
         (Position, ["cost_basis", "realised_pnl", "size", "avg_cost", "mark_price"]),
         (Order, ["notional", "price", "size", "size_matched"]),
-        (Fill, ["price", "size", "fee", "realised_pnl"]),
+        (Fill, ["price", "size", "notional", "fee", "realised_pnl"]),
         (Signal, ["price", "size"]),
         (RiskDecision, ["notional", "limit_price", "size"]),
     ],

@@ -135,7 +135,15 @@ def _message(error: PolyApiException) -> str:
 
 
 # What reading a venue answer of an unexpected shape raises (a missing key, "" for a number).
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError)
+_SHAPE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    IndexError,
+    RecursionError,  # a frame nested deeper than the JSON parser goes
+)
 
 
 @contextmanager
@@ -163,6 +171,8 @@ def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None
             outcome = "rate_limited"
             raise RateLimited(message, status_code=status) from error
         if status >= 500:
+            if order and maybe_placed(message):
+                raise OutcomeUnknown(message, status_code=status) from error
             if order and (refused := engine_refusal(message)) is not None:
                 outcome = "rejected"  # the engine answered: killed or unroundable, not placed
                 raise OrderRejected(message, reason=refused, status_code=status) from error

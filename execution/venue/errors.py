@@ -101,7 +101,7 @@ _REASON_MARKERS: tuple[tuple[str, RejectReason], ...] = (
     ("not yet ready", RejectReason.MARKET_NOT_ACCEPTING),
     ("not accepting orders", RejectReason.MARKET_NOT_ACCEPTING),
     ("market is closed", RejectReason.MARKET_NOT_ACCEPTING),
-    ("rounding", RejectReason.ROUNDING),
+    ("rounding issues", RejectReason.ROUNDING),
     ("tick", RejectReason.INVALID_PRICE),
     ("invalid price", RejectReason.INVALID_PRICE),
     ("duplicate", RejectReason.DUPLICATE),
@@ -127,8 +127,18 @@ _ENGINE_PAUSES = (
     "trading is paused",
     "trading is currently disabled",
 )
-# Answers that say the order may still be matched later: look it up, never call it refused.
-_MAYBE_PLACED = ("match delayed",)
+# Answers that do not say the order was left out: it may have been placed, or may still be
+# matched. LT looks it up by its hash and never calls it refused (a refused order frees its
+# budget and lets the strategy sign another). The venue sends "context canceled" as a 400
+# whatever happened.
+_MAYBE_PLACED = (
+    "match delayed",
+    "could not run the execution",
+    "error delaying",
+    "context canceled",
+    "timed out",
+    "could not insert order",
+)
 
 
 def reject_reason(message: str) -> RejectReason:

@@ -107,7 +107,7 @@ def messages_parse(frame: str | bytes | dict[str, Any] | list[Any]) -> list[Mess
     if isinstance(frame, str | bytes):
         try:
             decoded = json.loads(frame)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise MalformedMessage(f"not JSON: {frame[:200]!r}") from error
     items = decoded if isinstance(decoded, list) else [decoded]
     return [message_parse(item) for item in items]

@@ -19,10 +19,12 @@ def from_base_units(value: str | int) -> Decimal:
 
 
 def dec(value: Any) -> Decimal:
-    """A venue number (string or int) as a Decimal; floats go through str() to stay exact."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return Decimal(value)
+    """A venue number (string or int) as a Decimal; floats go through str() to stay exact.
+    "NaN" and "Infinity" are not amounts: ValueError, as for any other unreadable number."""
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
 
 
 def dec_or_none(value: Any) -> Decimal | None:
@@ -254,7 +256,10 @@ def timestamp_or_none(value: Any) -> datetime | None:
     if text.isdigit():
         number = int(text)
         seconds = number / 1000 if number >= _MILLISECONDS_FROM else number
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None  # beyond any date the venue could mean
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -73,3 +73,20 @@ def test_reversing_a_voided_buy_restores_the_previous_average() -> None:
     position_reverse_fill(position, side=Side.BUY, size=D(10), price=D("0.60"), realised=D(0))
     position.refresh_from_db()
     assert (position.size, position.avg_cost, position.cost_basis) == (D(10), D("0.4"), D(4))
+
+
+def test_reversing_a_sell_beyond_the_holding_gives_back_only_what_it_took() -> None:
+    position = _empty()
+    position_apply_fill(position, side=Side.BUY, size=D(60), price=D("0.50"))
+    change = position_apply_fill(
+        position, side=Side.SELL, size=D(100), price=D("0.60"), fee=D("0.50")
+    )
+    # 60 of the 100 shares were held: proceeds 36.00 and fee 0.30 count, cost 30.00 goes.
+    assert (change.sold, change.cost, change.realised) == (D(60), D(30), D("5.70"))
+    position_reverse_fill(
+        position, side=Side.SELL, size=D(100), price=D("0.60"), realised=change.realised,
+        fee=D("0.50"), sold=change.sold, cost=change.cost,
+    )  # fmt: skip
+    position.refresh_from_db()
+    assert (position.size, position.cost_basis, position.realised_pnl) == (D(60), D(30), D(0))
+    assert position.status == PositionStatus.OPEN

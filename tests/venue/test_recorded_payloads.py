@@ -156,6 +156,17 @@ def test_documented_orders_parse(raw: dict[str, Any]) -> None:
     assert order.created_at is not None and order.created_at.year >= 2023
 
 
+def test_a_timestamp_beyond_any_date_is_no_date() -> None:
+    raw = r.GET_ORDER_RESPONSE_GUIDE | {"created_at": "100000000000000000000"}
+    assert _venue_order(raw).created_at is None
+
+
+def test_a_body_that_says_success_false_but_may_have_placed_it_is_unknown() -> None:
+    body = {"success": False, "errorMsg": "error delaying the order", "orderID": ""}
+    with pytest.raises(OutcomeUnknown):
+        _ack(body)
+
+
 def test_size_matched_empty_and_created_at_in_milliseconds_parse() -> None:
     raw = r.GET_ORDER_RESPONSE_GUIDE | {"size_matched": "", "created_at": "1782753357257"}
     order = _venue_order(raw)
@@ -258,6 +269,12 @@ def test_every_documented_error_is_a_typed_venue_error(
         (500, "order timed out", OutcomeUnknown, None),
         # Not refused, delayed: it may still match.
         (400, "order match delayed due to market conditions", OutcomeUnknown, None),
+        # System errors that do not say the order was left out (legacy EXECUTION_ERROR and
+        # DELAYING_ORDER_ERROR; "context canceled" comes as a 400 whatever happened).
+        (400, "could not run the execution", OutcomeUnknown, None),
+        (400, "error delaying the order", OutcomeUnknown, None),
+        (400, "context canceled", OutcomeUnknown, None),
+        (400, "order timed out", OutcomeUnknown, None),
         # Engine modes: nothing placed, send the same bytes later.
         (503, r.ERROR_503_CANCEL_ONLY["error"], VenuePaused, None),
         (503, r.ERROR_503_POST_ONLY_MODE["error"], VenuePaused, None),
@@ -398,7 +415,9 @@ def test_order_messages_carry_status_and_milliseconds() -> None:
 @pytest.mark.parametrize(
     "frame",
     ["not json", "[]", '{"no": "event_type"}', {"event_type": "book"},
-     r.WS_MARKET_TICK_SIZE_CHANGE_WIRE | {"new_tick_size": "x"}],
+     r.WS_MARKET_TICK_SIZE_CHANGE_WIRE | {"new_tick_size": "x"},
+     r.WS_MARKET_TICK_SIZE_CHANGE_WIRE | {"new_tick_size": "NaN"},
+     r.WS_USER_TRADE_WIRE | {"size": "Infinity"}],
 )  # fmt: skip
 def test_a_message_lt_cannot_read_is_a_typed_error(frame: Any) -> None:
     if frame == "[]":
