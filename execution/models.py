@@ -437,3 +437,27 @@ class ReconcileRun(models.Model):
         return (
             f"reconcile {self.started_at:%Y-%m-%d %H:%M:%S} ({'clean' if self.agreed else 'off'})"
         )
+
+
+class StreamStatus(models.Model):
+    """What the venue stream (`manage.py lt_stream`) last said of one channel, for health."""
+
+    channel = models.CharField(max_length=16, unique=True)  # market | user
+    holder = models.CharField(max_length=64, blank=True, help_text="The acting process.")
+    connected = models.BooleanField(default=False)
+    subscribed = models.PositiveIntegerField(default=0, help_text="Tokens (market channel).")
+    messages = models.BigIntegerField(default=0)
+    gaps = models.PositiveIntegerField(default=0, help_text="Reconnects, each healed by REST.")
+    last_gap_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    lag_ms = models.DecimalField(
+        max_digits=12, decimal_places=1, null=True, blank=True,
+        help_text="Age of the newest message when it was handled (venue timestamp).",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "lt_stream_status"
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {'connected' if self.connected else 'down'}"

@@ -93,6 +93,16 @@ def stops_cycle(*, venue: VenueAdapter | None = None) -> list[Order]:
     return exits
 
 
+def exit_send(position: Position, book: Book) -> Order | None:
+    """The exit a position is due at this book, created under the position's lock and sent
+    through the executor once the caller's transaction commits; None when none is due (or
+    one is in flight already)."""
+    order = _exit(position, book)
+    if order is not None:
+        transaction.on_commit(partial(order_dispatch, order.pk))
+    return order
+
+
 @transaction.atomic
 def _exit(position: Position, book: Book) -> Order | None:
     """Create the exit for a triggered position, under its lock (a second monitor skips it)."""

@@ -227,6 +227,8 @@ _HEALTH_DEFAULTS: dict[str, Any] = {
     "venue_error_rate_failing": 0.5,  # ...failing over this
     "venue_rejection_rate": 0.2,  # share of orders the venue refused: warning
     "venue_heartbeat_age_s": 120,  # live orders rest and no heartbeat this long: warning
+    "stream_stale_s": 30,  # the stream's status row older than this: not connected
+    "stream_lag_ms": 2000,  # newest message older than this when handled: warning
     "chain_head_age_s": 120,  # latest block older than this: the node stalled (failing)
     "chain_timeout_s": 5,
     "wallet_reconcile_age_s": 300,  # last clean reconciliation older: warning (entries wait)
@@ -281,6 +283,13 @@ SIGNER_PRIVATE_KEY: str = env.str("SIGNER_PRIVATE_KEY", default="")
 CHAIN_RPC_URL: str = env.str("CHAIN_RPC_URL", default="http://127.0.0.1:8545")
 # Gamma market metadata (resolution hints); empty = the sandbox's `CLOB_HOST/gamma`.
 GAMMA_HOST: str = env.str("GAMMA_HOST", default="")
+# The venue's WebSocket channels (`/ws/market`, `/ws/user` below it); empty = Polymarket's for
+# an https CLOB_HOST, the sandbox's own port (ws://) for a plain-http one.
+CLOB_WS_HOST: str = env.str("CLOB_WS_HOST", default="") or (
+    "wss://ws-subscriptions-clob.polymarket.com"
+    if CLOB_HOST.startswith("https://")
+    else "ws://" + CLOB_HOST.removeprefix("http://").rstrip("/")
+)
 
 # --- redemption (on-chain, EOA wallets; see redemption/chain.py) -------------------------
 # Contract addresses as JSON; the default is Polygon mainnet (reference/polymarket.md §5).

@@ -26,5 +26,11 @@ def lease_take(name: str, *, seconds: float) -> str | None:
     return token if taken else None
 
 
+def lease_renew(name: str, token: str, *, seconds: float) -> bool:
+    """Extend a lease its holder still holds; False when it ran out and someone took it."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    return bool(Lease.objects.filter(name=name, holder=token).update(until=until))
+
+
 def lease_release(name: str, token: str) -> None:
     Lease.objects.filter(name=name, holder=token).update(until=None, holder="")

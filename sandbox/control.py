@@ -1,5 +1,6 @@
 """The sandbox-only `/_sandbox/` routes: faults, funding, the clock, resolutions, ticks,
-orders.
+orders, WebSocket connections (`GET /_sandbox/ws`: counters; `POST /_sandbox/ws
+{"drop": true}`: drop every connection now).
 
 They exist only here (the real venue has no such thing) so a test or the demo can steer the
 venue over HTTP as the pytest fixture does in-process.
@@ -31,7 +32,17 @@ class ControlRoutes:
             ("POST", "/_sandbox/resolve"): self.resolve,
             ("POST", "/_sandbox/tick"): self.tick,
             ("GET", "/_sandbox/chain"): self.chain,
+            ("GET", "/_sandbox/ws"): lambda r: self.venue.ws_stats,
+            ("POST", "/_sandbox/ws"): self.websockets,
         }
+
+    def websockets(self, request: Request) -> dict[str, Any]:
+        """`{"drop": true}`: every WebSocket connection ends at once; the counters after."""
+        body = request.json() or {}
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid payload")
+        dropped = self.venue.feed.drop_all() if body.get("drop") else 0
+        return self.venue.ws_stats | {"dropped": dropped}
 
     def chain(self, request: Request) -> dict[str, Any]:
         """Where the venue's chain is: `{"rpc_url", "chain_id", "contracts"}` (lt_run reads it

@@ -15,6 +15,10 @@ types, as in Polymarket's CTF exchange):
 Candidates are walked best-first by the price the taker gets (an ask's price, or 1 - q for a
 complement order); equal prices go by time priority: the order that came to rest first.
 Takers pay the market's fee per leg (fees.py); makers pay nothing.
+
+Listeners (the venue's WebSocket feed) hear of every user order accepted, cancelled and
+traded and of each settlement step; `touched` collects the tokens whose book changed since the
+venue last looked, so a feed diffs only those.
 """
 
 from __future__ import annotations
@@ -158,6 +162,7 @@ class Trade:
     status: TradeStatus = TradeStatus.MATCHED
     last_update: float = 0.0
     will_fail: bool = False
+    reported: bool = False  # a venue trade (not the crowd trading with itself)
 
     @property
     def side(self) -> Side:
@@ -295,7 +300,12 @@ class Exchange:
         self.complements: dict[str, str] = {}
         self.fees: dict[str, FeeSchedule] = {}
         self.fee_collector = FEE_COLLECTOR
-        self.on_trade: Callable[[Trade], None] | None = None  # each reported trade
+        # Listeners, called for user (non-transient) orders and reported trades only.
+        self.on_trade: Callable[[Trade], None] | None = None  # after its taker is placed
+        self.on_accept: Callable[[Order], None] | None = None  # before it matches
+        self.on_cancel: Callable[[Order], None] | None = None
+        self.on_settle: Callable[[Trade], None] | None = None  # each status change
+        self.touched: set[str] = set()  # tokens whose book changed since the venue looked
         self._trade_seq = 0
         self._queue_seq = 0
         self.fail_next_trades = 0
@@ -340,20 +350,25 @@ class Exchange:
         if order.order_type is OrderType.FOK and self._fillable(order) < order.size:
             self._record_killed(order)
             raise OrderRejected(FOK_ERROR, killed=True)
+        # Known before matching, so an order is announced only once it is sure to be accepted.
+        if order.order_type is OrderType.FAK and self._best(order) is None:
+            self._record_killed(order)
+            raise OrderRejected(FAK_ERROR, killed=True)
+        if self.on_accept is not None and order.owner not in self.transient_owners:
+            self.on_accept(order)
         trade = self._match(order, now)
-        trades = [trade] if trade is not None else []
-        if order.order_type in (OrderType.FOK, OrderType.FAK):
-            if not trades:
-                self._record_killed(order)
-                raise OrderRejected(FAK_ERROR, killed=True)
-            order.status = OrderStatus.MATCHED
-        elif order.remaining == 0:
+        if order.order_type in (OrderType.FOK, OrderType.FAK) or order.remaining == 0:
             order.status = OrderStatus.MATCHED
         else:
             order.status = OrderStatus.LIVE
             self._rest(order)
         self._record(order)
-        return trades
+        if trade is None:
+            return []
+        # Reported once the taker has its final status and rests: listeners see it as it is.
+        if trade.reported and self.on_trade is not None:
+            self.on_trade(trade)
+        return [trade]
 
     def check_funds(self, order: Order) -> None:
         """A BUY needs its notional plus the taker fee at its limit; a SELL its shares."""
@@ -427,6 +442,7 @@ class Exchange:
         self._queue_seq += 1
         order.queue_seq = self._queue_seq
         self.book(order.token_id).ladder(order.side).add(order)
+        self.touched.add(order.token_id)
 
     # -- matching -----------------------------------------------------------------------
     def _match(self, taker: Order, now: float) -> Trade | None:
@@ -467,6 +483,7 @@ class Exchange:
         self._release(maker, size)
         taker.size_matched += size
         maker.size_matched += size
+        self.touched.add(maker.token_id)
         self._mark_last(taker, leg)
         return leg
 
@@ -539,8 +556,7 @@ class Exchange:
         self.trades[trade.id] = trade
         self.trade_log.append(trade)
         self.unsettled.append(trade)
-        if self.on_trade is not None:
-            self.on_trade(trade)
+        trade.reported = True
         return trade
 
     # -- cancellation -------------------------------------------------------------------
@@ -550,9 +566,12 @@ class Exchange:
         if order.status is OrderStatus.LIVE:
             self.book(order.token_id).ladder(order.side).remove(order)
             self._release(order, order.remaining)
+            self.touched.add(order.token_id)
         order.status = status
         if order.owner in self.transient_owners:
             self.orders.pop(order.id, None)
+        elif self.on_cancel is not None:
+            self.on_cancel(order)
         return True
 
     def cancel_where(
@@ -582,6 +601,8 @@ class Exchange:
                 self._void(trade)
             if trade.status not in (TradeStatus.CONFIRMED, TradeStatus.FAILED):
                 still.append(trade)
+            if self.on_settle is not None:
+                self.on_settle(trade)
         self.unsettled = still
 
     def _void(self, trade: Trade) -> None:

@@ -14,7 +14,11 @@ cleared). Kinds:
   two legs of the same maker order (the venue does that; a client must add them up);
 - `heartbeat_loss`: heartbeats are answered but not recorded, so orders get cancelled;
 - `cancel_only`: new orders get 503 "Trading is currently cancel-only ...";
-- `relayer_lost_answer`: the relayer executes a submitted wallet call, then answers 502.
+- `relayer_lost_answer`: the relayer executes a submitted wallet call, then answers 502;
+- `ws_drop`: every `every_seconds` of wall time, every WebSocket connection is dropped at once
+  (the TCP connection just ends, no close frame), as when the venue restarts; each drop that
+  found a connection uses one `count` (None, the default for this kind: until cleared).
+  `POST /_sandbox/ws {"drop": true}` drops them all once, now.
 """
 
 from __future__ import annotations
@@ -35,8 +39,11 @@ KINDS = frozenset(
         "heartbeat_loss",
         "cancel_only",
         "relayer_lost_answer",
+        "ws_drop",
     }
 )
+# Kinds that, given no count, last until cleared (the others fire once).
+_UNTIL_CLEARED = frozenset({"ws_drop"})
 
 
 class FaultError(ValueError):
@@ -50,6 +57,7 @@ class Fault:
     seconds: float = 0.0
     status: int = 500
     count: int | None = 1
+    every_seconds: float = 0.0  # ws_drop: wall seconds between drops
 
     def matches(self, kind: str, path: str) -> bool:
         if self.kind != kind:
@@ -67,6 +75,8 @@ class Faults:
     def add(self, kind: str, **options: Any) -> Fault:
         if kind not in KINDS:
             raise FaultError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
+        if kind in _UNTIL_CLEARED:
+            options.setdefault("count", None)
         try:
             fault = Fault(kind=kind, **options)
         except TypeError as exc:
@@ -86,6 +96,11 @@ class Faults:
                             self._rules.remove(fault)
                     return fault
         return None
+
+    def first(self, kind: str) -> Fault | None:
+        """The first rule of `kind`, left as it is (`take` uses one of its uses)."""
+        with self._lock:
+            return next((f for f in self._rules if f.kind == kind), None)
 
     def active(self, kind: str) -> bool:
         with self._lock:
@@ -136,3 +151,6 @@ class Faults:
 
     def cancel_only(self) -> Fault:
         return self.add("cancel_only", count=None)
+
+    def ws_drop(self, every_seconds: float = 10.0, count: int | None = None) -> Fault:
+        return self.add("ws_drop", every_seconds=every_seconds, count=count)

@@ -2,6 +2,8 @@
 
 Each response goes out in ONE write with TCP_NODELAY set: a handler that writes headers and
 body separately meets Nagle + delayed ACK and adds ~40 ms per keep-alive request (DESIGN §6).
+A GET upgrading to a WebSocket at `/ws/market` or `/ws/user` becomes that channel's session
+(ws.py) for the rest of the connection's life; stopping the server ends those too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox import ws
 from sandbox.api import SandboxAPI
 from sandbox.venue import Venue
 from sandbox.wire import Request, Response
@@ -55,6 +58,12 @@ class _Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def do_GET(self) -> None:
+        if ws.is_upgrade(self.path, self.headers):
+            self.close_connection = True  # no HTTP after a WebSocket
+            ws.serve(
+                self.connection, self.rfile, self.path, self.headers, self.server.api.venue.feed
+            )
+            return
         self._serve()
 
     def do_POST(self) -> None:
@@ -109,6 +118,7 @@ class SandboxServer:
         self.httpd = _Server((host, port))
         self.httpd.api = SandboxAPI(venue)
         self._thread: threading.Thread | None = None
+        self._dropper = ws.Dropper(venue)
 
     @property
     def port(self) -> int:
@@ -123,9 +133,11 @@ class SandboxServer:
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+        self._dropper.start()
         return self
 
     def stop(self) -> None:
+        self._dropper.stop()
         self.httpd.shutdown()
         self.httpd.close_connections()
         self.httpd.server_close()

@@ -7,9 +7,11 @@ Register with `pytest_plugins = ["sandbox.testing"]` (tests/conftest.py does). F
 - `sandbox_factory`: call it with `scenario=`, `seed=`, `start=`, `chain=` (a SandboxChain:
   markets become real conditions, funding and fills settle on-chain) for another one.
 
-The handle (`SandboxHandle`) offers `.url`, `.venue`, `.faults`, `.step(n)`, `.advance(s)`,
+The handle (`SandboxHandle`) offers `.url`, `.ws_url` (the WebSocket channels are
+`{ws_url}/ws/market` and `{ws_url}/ws/user`), `.venue`, `.faults`, `.step(n)`, `.advance(s)`,
 `.fund(address, pusd=, token_id=, shares=)`, `.resolve(condition_id, winner_token_id)`,
-`.orders()`, `.market(slug)`, `.account` (a funded test EOA) and `.client()`.
+`.orders()`, `.market(slug)`, `.drop_websockets()`, `.account` (a funded test EOA) and
+`.client()`.
 """
 
 from __future__ import annotations
@@ -57,8 +59,16 @@ class SandboxHandle:
         return self.server.url
 
     @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.server.port}"
+
+    @property
     def faults(self) -> Faults:
         return self.venue.faults
+
+    def drop_websockets(self) -> int:
+        """End every WebSocket connection at once, as the venue sometimes does; how many."""
+        return self.venue.feed.drop_all()
 
     def step(self, n: int = 1) -> None:
         self.venue.step(n)

@@ -5,16 +5,20 @@ is in-process.
 Every public method takes `self.lock`, so the HTTP threads, a ClockDriver and a test may all
 touch the venue at once. `events` keeps the latest market-channel messages (`tick_size_change`
 per token of a market whose tick changed, `last_trade_price` per reported trade), shaped as
-Polymarket's WebSocket sends them, for a server to broadcast.
+Polymarket's WebSocket sends them. `feed` (events.py) sends those and everything else the two
+WebSocket channels carry to whoever is subscribed: each method that changes books or orders
+ends by letting it publish what changed (`_changing`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +41,7 @@ from sandbox.units import UNIT, fmt_price, fmt_units
 if TYPE_CHECKING:  # web3 is imported only when a venue runs with a chain
     from sandbox.chain import SandboxChain
     from sandbox.chain.settlement import VenueChain
+    from sandbox.events import Feed
 
 CLOSED_MARKET_ERROR = "market is closed, orders are not accepted"
 DUPLICATE_ERROR = "duplicate order: order already exists"
@@ -90,9 +95,9 @@ class Venue:
             self.exchange.pair(market.yes.token_id, market.no.token_id)
             for token in market.tokens:
                 self.exchange.fees[token.token_id] = market.fees
-        self.exchange.on_trade = self._trade_event
         self.faults = Faults()
         self.keys = ApiKeys(f"lt-sandbox-{seed}")
+        self.feed = self._attach_feed()
         # (EOA, signature type) → the wallet holding its funds (proxy, Safe, deposit wallet).
         self.funders: dict[tuple[str, int], str] = {}
         self.heartbeats: dict[str, float] = {}
@@ -107,6 +112,32 @@ class Venue:
         )
         self._fund_scenario()
         self.crowd.quote_all(self.clock.now())
+
+    def _attach_feed(self) -> Feed:
+        # Imported here: the feed renders orders and trades with views, which imports this.
+        from sandbox.events import Feed
+
+        feed = Feed(self)
+        self.exchange.on_trade = self._trade_event
+        self.exchange.on_accept = feed.order_placed
+        self.exchange.on_cancel = feed.order_canceled
+        self.exchange.on_settle = feed.trade_settled
+        return feed
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """The lock, then the feed publishes what the books did meanwhile."""
+        with self.lock:
+            try:
+                yield
+            finally:
+                self.feed.flush()
+
+    @property
+    def ws_stats(self) -> dict[str, int]:
+        """WebSocket counters: connections, open, drops, overflows, refused, messages_sent,
+        frames_sent."""
+        return self.feed.stats()
 
     def _attach_chain(self, chain: SandboxChain) -> None:
         """Markets become real conditions (their ids the chain's); accounts' shares follow."""
@@ -140,10 +171,11 @@ class Venue:
 
     def step(self, n: int = 1) -> None:
         """Advance the clock by `n` steps, running the venue's life once per step."""
-        with self.lock:
+        with self._changing():
             for _ in range(n):
                 self.clock.advance(self.step_seconds)
                 self._tick()
+                self.feed.flush()  # each step's changes go out stamped with its time
 
     def advance(self, seconds: float) -> None:
         self.step(int(seconds // self.step_seconds))
@@ -220,7 +252,7 @@ class Venue:
 
     def submit(self, order: Order) -> Placement:
         """Place a validated, signed order; raises OrderRejected."""
-        with self.lock:
+        with self._changing():
             market = self.market_of(order.token_id)
             if market is None or market.closed:
                 raise OrderRejected(CLOSED_MARKET_ERROR)
@@ -264,7 +296,7 @@ class Venue:
             return list(self.exchange.orders.values())
 
     def cancel(self, owner: str, order_ids: list[str]) -> tuple[list[str], dict[str, str]]:
-        with self.lock:
+        with self._changing():
             canceled: list[str] = []
             not_canceled: dict[str, str] = {}
             for order_id in order_ids:
@@ -278,7 +310,7 @@ class Venue:
             return canceled, not_canceled
 
     def cancel_owner(self, owner: str, market: str = "", asset_id: str = "") -> list[str]:
-        with self.lock:
+        with self._changing():
             return self.exchange.cancel_where(
                 o
                 for o in self.exchange.open_orders()
@@ -314,7 +346,7 @@ class Venue:
 
     def resolve(self, condition_id: str, winner_token_id: str) -> None:
         """Close a market with a winner; a neg-risk YES winner closes its siblings as NO."""
-        with self.lock:
+        with self._changing():
             market = self.markets[condition_id]
             if winner_token_id not in {t.token_id for t in market.tokens}:
                 raise KeyError(f"{winner_token_id} is not a token of {condition_id}")
@@ -336,6 +368,8 @@ class Venue:
             (o for o in self.exchange.open_orders() if o.token_id in tokens),
             OrderStatus.CANCELED_MARKET_RESOLVED,
         )
+        # The gamma id, as /gamma/markets numbers the venue's markets.
+        self.feed.market_resolved(market, self.scenario.markets.index(market) + 1)
 
     # -- ticks and events -----------------------------------------------------------------
     def set_tick(self, condition_id: str, tick: int) -> None:
@@ -343,7 +377,7 @@ class Venue:
         it, resting ones stay. The crowd's extreme-price rule leaves this market alone after."""
         if tick not in TICKS:
             raise ValueError(f"invalid tick size {fmt_price(tick)}")
-        with self.lock:
+        with self._changing():
             market = self.markets[condition_id]
             market.tick_pinned = True
             self._change_tick(market, tick)
@@ -353,7 +387,7 @@ class Venue:
         if old == tick:
             return
         for token in market.tokens:
-            self.events.append(
+            self._market_event(
                 {
                     "event_type": "tick_size_change",
                     "asset_id": token.token_id,
@@ -366,7 +400,8 @@ class Venue:
 
     def _trade_event(self, trade: Trade) -> None:
         market = self.market_of(trade.token_id)
-        self.events.append(
+        self.feed.trade_matched(trade)
+        self._market_event(
             {
                 "event_type": "last_trade_price",
                 "asset_id": trade.token_id,
@@ -379,6 +414,10 @@ class Venue:
                 "timestamp": self._timestamp(),
             }
         )
+
+    def _market_event(self, message: dict[str, Any]) -> None:
+        self.events.append(message)
+        self.feed.market_event(message)
 
     def _timestamp(self) -> str:
         return str(int(self.clock.now() * 1000))

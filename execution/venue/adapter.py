@@ -303,6 +303,13 @@ class VenueAdapter:
             with _translated("auth", write=True):
                 self._client.set_api_creds(self._client.create_or_derive_api_key())
 
+    def credentials(self) -> ApiCreds:
+        """The L2 API credentials (the user channel authenticates with them)."""
+        self._require_l2()
+        assert self._client.creds is not None
+        creds: ApiCreds = self._client.creds
+        return creds
+
     def server_time(self) -> int:
         throttle("other")
         with _translated("time", write=False):

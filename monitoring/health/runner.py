@@ -40,12 +40,15 @@ from .jobs import DATABASE, JOBS
 from .orders import ORDERS
 from .redemption import REDEMPTION
 from .risk import RISK
+from .stream import STREAM
 from .venue import VENUE
 from .wallet import WALLET
 
 log = logging.getLogger(__name__)
 
-CHECKS: tuple[Check, ...] = (DATABASE, JOBS, VENUE, CHAIN, WALLET, ORDERS, REDEMPTION, RISK, ALERTS)
+CHECKS: tuple[Check, ...] = (
+    DATABASE, JOBS, VENUE, STREAM, CHAIN, WALLET, ORDERS, REDEMPTION, RISK, ALERTS,
+)  # fmt: skip
 DEFAULT_ACTION = (
     "Checked again every 5 minutes; this alert resolves itself once the check has passed twice "
     "in a row."

@@ -136,7 +136,12 @@ class Command(BaseCommand):
             if demo:
                 env |= _demo_wallet_env(env)
             web = _spawn("runserver", "--noreload", f"{host}:{port}", env=env)
-            children += [web, _spawn("qcluster", env=env), _spawn("lt_heartbeat", env=env)]
+            children += [
+                web,
+                _spawn("qcluster", env=env),
+                _spawn("lt_heartbeat", env=env),
+                _spawn("lt_stream", env=env),  # fills, books and stops as they happen
+            ]
             if demo:
                 _wait_for_web(base, web)
                 demo_line = (

@@ -1,0 +1,221 @@
+"""What LT does with the venue's WebSocket messages, as they arrive.
+
+Trades go through the same idempotent fill code as the REST sync (a message and a later poll
+of the same trade change nothing). Books are kept in memory per token from `book` snapshots
+and `price_change` deltas; every change re-checks the stops of the positions in that token and
+sends a due exit through the executor at once (the same exactly-once rules as the minute
+monitor: one exit per position). Tick changes are recorded on the market. The transport
+(connections, subscriptions, reconnects, snapshots after a gap) is `stream_runner.py`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from risk.models import RiskRules
+
+from . import stops
+from .fills import fills_record, own_fills
+from .markets import market_tick_changed
+from .models import Order, Position, PositionStatus
+from .venue import Book, BookLevel, VenueTrade
+from .venue.messages import (
+    BookMessage,
+    Message,
+    PriceChangeMessage,
+    TickSizeChangeMessage,
+    TradeMessage,
+)
+
+log = logging.getLogger(__name__)
+ZERO = Decimal(0)
+
+
+class LiveBook:
+    """One token's book as the channel tells it: a snapshot, then level deltas."""
+
+    __slots__ = ("asks", "bids", "condition_id", "token_id")
+
+    def __init__(self, token_id: str, condition_id: str = "") -> None:
+        self.token_id = token_id
+        self.condition_id = condition_id
+        self.bids: dict[Decimal, Decimal] = {}
+        self.asks: dict[Decimal, Decimal] = {}
+
+    def replace(self, book: Book) -> None:
+        self.condition_id = book.condition_id or self.condition_id
+        self.bids = {level.price: level.size for level in book.bids}
+        self.asks = {level.price: level.size for level in book.asks}
+
+    def set_level(self, *, bid: bool, price: Decimal, size: Decimal) -> None:
+        side = self.bids if bid else self.asks
+        if size > 0:
+            side[price] = size
+        else:
+            side.pop(price, None)
+
+    @property
+    def best_bid(self) -> Decimal | None:
+        return max(self.bids) if self.bids else None
+
+    @property
+    def best_ask(self) -> Decimal | None:
+        return min(self.asks) if self.asks else None
+
+    def as_book(self) -> Book:
+        """The venue adapter's Book (best first), for the code that prices exits."""
+        return Book(
+            token_id=self.token_id,
+            condition_id=self.condition_id,
+            bids=tuple(BookLevel(p, s) for p, s in sorted(self.bids.items(), reverse=True)),
+            asks=tuple(BookLevel(p, s) for p, s in sorted(self.asks.items())),
+            tick_size=None,
+            min_order_size=ZERO,
+            neg_risk=False,
+            last_trade_price=None,
+            timestamp="",
+        )
+
+
+@dataclass
+class StreamStats:
+    messages: int = 0
+    trades: int = 0
+    fills: int = 0
+    exits: int = 0
+    tick_changes: int = 0
+    last_message_at: float | None = None  # time.monotonic()
+    lag_ms: float | None = None  # the newest message's age when handled (venue timestamp)
+
+
+@dataclass
+class _Holding:
+    position_id: int
+    avg_cost: Decimal
+    peak: Decimal | None
+    rules: RiskRules = field(repr=False)
+
+
+class StreamProcessor:
+    """Applies parsed venue messages. Not thread-safe: one per channel thread, or a lock."""
+
+    def __init__(self) -> None:
+        self.books: dict[str, LiveBook] = {}
+        self.stats = StreamStats()
+        self._holdings: dict[str, list[_Holding]] = {}
+
+    # --- positions the stops watch ----------------------------------------------------
+
+    def holdings_reload(self) -> set[str]:
+        """Re-read open positions (after fills, and now and then); returns their tokens."""
+        holdings: dict[str, list[_Holding]] = {}
+        for position in Position.objects.filter(
+            status=PositionStatus.OPEN, size__gt=0
+        ).select_related("strategy__risk_rules"):
+            holdings.setdefault(position.token_id, []).append(
+                _Holding(
+                    position_id=position.pk,
+                    avg_cost=position.avg_cost,
+                    peak=position.peak_price,
+                    rules=position.strategy.risk_rules,
+                )
+            )
+        self._holdings = holdings
+        return set(holdings)
+
+    # --- messages -----------------------------------------------------------------------
+
+    def handle(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            self.stats.messages += 1
+            self.stats.last_message_at = time.monotonic()
+            sent_at = getattr(message, "at", None)
+            if sent_at is not None:
+                self.stats.lag_ms = (timezone.now() - sent_at).total_seconds() * 1000
+            if isinstance(message, TradeMessage):
+                self.trade(message.trade)
+            elif isinstance(message, BookMessage):
+                self._book(message.book)
+            elif isinstance(message, PriceChangeMessage):
+                self._price_change(message)
+            elif isinstance(message, TickSizeChangeMessage):
+                self._tick_change(message)
+
+    def trade(self, trade: VenueTrade) -> int:
+        """Record LT's share of a trade (the same fill code as the REST sync)."""
+        self.stats.trades += 1
+        hashes = {trade.taker_order_id, *(leg.order_id for leg in trade.maker_orders)}
+        rows = Order.objects.filter(venue_order_id__in=hashes).values_list("venue_order_id", "pk")
+        ids = {venue_id: pk for venue_id, pk in rows if venue_id}
+        if not ids:
+            return 0
+        changed = fills_record(own_fills(trade, ids))
+        self.stats.fills += changed
+        if changed:
+            self.holdings_reload()  # a position opened, grew or closed
+        return changed
+
+    def snapshot(self, books: Iterable[Book]) -> None:
+        """Books read over REST after a gap: they replace what the stream held."""
+        for book in books:
+            self._book(book)
+
+    def _book(self, book: Book) -> None:
+        live = self.books.get(book.token_id) or LiveBook(book.token_id, book.condition_id)
+        live.replace(book)
+        self.books[book.token_id] = live
+        self._check_stops(live)
+
+    def _price_change(self, message: PriceChangeMessage) -> None:
+        touched: dict[str, LiveBook] = {}
+        for change in message.changes:
+            live = self.books.get(change.token_id)
+            if live is None:
+                continue  # no snapshot yet: the book message that follows brings it whole
+            live.set_level(bid=change.side == "BUY", price=change.price, size=change.size)
+            touched[change.token_id] = live
+        for live in touched.values():
+            self._check_stops(live)
+
+    def _tick_change(self, message: TickSizeChangeMessage) -> None:
+        if market_tick_changed(token_id=message.token_id, tick_size=message.new_tick_size):
+            self.stats.tick_changes += 1
+
+    # --- stops --------------------------------------------------------------------------
+
+    def _check_stops(self, live: LiveBook) -> None:
+        holdings = self._holdings.get(live.token_id)
+        bid = live.best_bid
+        if not holdings or bid is None:
+            return
+        ask = live.best_ask
+        mid = (bid + ask) / 2 if ask is not None else bid
+        for holding in holdings:
+            holding.peak = max(holding.peak or mid, mid)
+            due = stops.exit_trigger(
+                rules=holding.rules,
+                avg_cost=holding.avg_cost,
+                peak=holding.peak,
+                bid=bid,
+            )
+            if due is not None:
+                self._exit(holding, live)
+
+    def _exit(self, holding: _Holding, live: LiveBook) -> None:
+        with transaction.atomic():
+            position = Position.objects.select_related("strategy__risk_rules").get(
+                pk=holding.position_id
+            )
+            if holding.peak is not None and holding.peak > (position.peak_price or ZERO):
+                Position.objects.filter(pk=position.pk).update(peak_price=holding.peak)
+            order = stops.exit_send(position, live.as_book())
+        if order is not None:
+            self.stats.exits += 1
+            log.info("stream: %s exit for position %s", order.purpose, position.pk)
