@@ -446,8 +446,11 @@ class StreamStatus(models.Model):
     holder = models.CharField(max_length=64, blank=True, help_text="The acting process.")
     connected = models.BooleanField(default=False)
     subscribed = models.PositiveIntegerField(default=0, help_text="Tokens (market channel).")
-    messages = models.BigIntegerField(default=0)
+    messages = models.BigIntegerField(default=0, help_text="Handled, by every acting process.")
     gaps = models.PositiveIntegerField(default=0, help_text="Reconnects, each healed by REST.")
+    heals = models.PositiveIntegerField(
+        default=0, help_text="REST snapshots taken on connecting (the first one included)."
+    )
     last_gap_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     lag_ms = models.DecimalField(

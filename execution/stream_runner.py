@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.models import F
 from django.utils import timezone
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
@@ -63,8 +66,10 @@ class Channel:
         self.runner = runner
         self.connected = False
         self.messages = 0
-        self.gaps = 0
+        self.gaps = 0  # reconnects
+        self.heals = 0  # REST snapshots taken on (re)connecting
         self.last_gap_at: datetime | None = None
+        self.written = (0, 0, 0)  # messages, gaps, heals as last added to the status row
         self.subscribed: set[str] = set()
         self._last_ping = 0.0
 
@@ -98,7 +103,8 @@ class Channel:
                     if not first:
                         self.gaps += 1
                         self.last_gap_at = timezone.now()
-                    self._guarded(self.heal)  # every (re)connect starts from REST's view
+                    if self._guarded(self.heal):  # every (re)connect starts from REST's view
+                        self.heals += 1
                     first = False
                     self.on_open(socket)
                     self._read(socket)
@@ -134,13 +140,15 @@ class Channel:
         self.messages += len(messages)
         self._guarded(lambda: self.runner.processor_handle(messages))
 
-    def _guarded(self, work: Callable[[], object]) -> None:
+    def _guarded(self, work: Callable[[], object]) -> bool:
         # One bad message or a database hiccup must not end the channel.
         try:
             work()
         except Exception:
             log.exception("stream %s: handling failed", self.name)
             close_old_connections()
+            return False
+        return True
 
 
 class MarketChannel(Channel):
@@ -275,6 +283,8 @@ class StreamRunner:
         self.halt.set()
 
     def status_write(self, *, connected: bool | None = None) -> None:
+        """Each channel's row: its state now, and its counts added to those of every
+        process that acted before (so gaps and snapshots add up across a take-over)."""
         stats = self.processor.stats
         lag = Decimal(f"{stats.lag_ms:.1f}") if stats.lag_ms is not None else None
         last = (
@@ -283,17 +293,19 @@ class StreamRunner:
             else None
         )
         for channel in self.channels:
-            StreamStatus.objects.update_or_create(
-                channel=channel.name,
-                defaults={
-                    "holder": self.token,
-                    "connected": channel.connected if connected is None else connected,
-                    "subscribed": len(channel.subscribed),
-                    "messages": channel.messages,
-                    "gaps": channel.gaps,
-                    "last_gap_at": channel.last_gap_at,
-                    "last_message_at": last,
-                    "lag_ms": lag,
-                    "updated_at": timezone.now(),
-                },
+            counts = (channel.messages, channel.gaps, channel.heals)
+            added = [now - before for now, before in zip(counts, channel.written, strict=True)]
+            StreamStatus.objects.get_or_create(channel=channel.name)
+            StreamStatus.objects.filter(channel=channel.name).update(
+                holder=f"{socket.gethostname()} pid {os.getpid()}",
+                connected=channel.connected if connected is None else connected,
+                subscribed=len(channel.subscribed),
+                messages=F("messages") + added[0],
+                gaps=F("gaps") + added[1],
+                heals=F("heals") + added[2],
+                last_gap_at=channel.last_gap_at or F("last_gap_at"),
+                last_message_at=last,
+                lag_ms=lag,
+                updated_at=timezone.now(),
             )
+            channel.written = counts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -11,11 +11,17 @@ from strategies.models import Strategy
 from . import risk_hooks
 from .executor import SUBMITTABLE, order_submit
 from .markets import markets_refresh_active
-from .models import Order, OrderStatus, Position, PositionStatus
+from .models import Order, OrderStatus, Position, PositionStatus, StreamStatus, SyncCursor
 from .reconcile import reconcile
 from .stops import stops_cycle
 from .sync import fills_sync, orders_expire
 from .venue.session import get_venue
+
+# With the stream current, the fill poll runs this rarely (the stream status row is written
+# every 2 s; older than STREAM_CURRENT, the stream counts as down).
+POLLED_AT = "fills_polled_at"
+POLL_BEHIND_STREAM = timedelta(minutes=5)
+STREAM_CURRENT = timedelta(seconds=30)
 
 # Markets signalled on within this are kept fresh too (the next signal may well come).
 MARKETS_RECENT = timedelta(hours=24)
@@ -39,7 +45,30 @@ def _trading_at_venue() -> bool:
 
 
 def sync_fills() -> int:
-    return fills_sync() if _trading_at_venue() else 0
+    """Every minute; every 5 minutes while the stream's user channel is current (it books
+    fills as they happen, and heals its own gaps from REST): polling is the safety net."""
+    if not _trading_at_venue():
+        return 0
+    now = timezone.now()
+    if stream_current("user", now=now) and not _poll_due(now):
+        return 0
+    SyncCursor.objects.update_or_create(name=POLLED_AT, defaults={"cursor": now.isoformat()})
+    return fills_sync()
+
+
+def stream_current(channel: str, *, now: datetime) -> bool:
+    return StreamStatus.objects.filter(
+        channel=channel, connected=True, updated_at__gte=now - STREAM_CURRENT
+    ).exists()
+
+
+def _poll_due(now: datetime) -> bool:
+    row = SyncCursor.objects.filter(name=POLLED_AT).first()
+    return (
+        row is None
+        or not row.cursor
+        or datetime.fromisoformat(row.cursor) <= now - POLL_BEHIND_STREAM
+    )
 
 
 def expire_orders() -> int:

@@ -13,6 +13,7 @@ import httpx
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, ViewportSize, expect
 
+from monitoring.health.runner import CHECKS
 from monitoring.models import Alert
 from risk.models import TradingState
 from risk.selectors import global_risk_state
@@ -39,7 +40,7 @@ def test_the_overview_shows_the_demo_and_what_needs_a_person(
     for target in demo.targets:
         expect(strategies).to_contain_text(target.slug)
     expect(page.locator("#kill-switch")).to_contain_text("Active")
-    expect(page.locator("#health .tile")).to_have_count(9)
+    expect(page.locator("#health .tile")).to_have_count(len(CHECKS))  # one per health check
     page.wait_for_selector("#strategies .chart canvas")  # the curves came in through htmx
     screenshot(page, "overview-1280")
     # Money columns stay on screen at 1,280 px: the table needs no horizontal scroll.

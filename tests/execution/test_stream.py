@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from execution.fills import fills_record, own_fills
-from execution.models import Fill, Market, Order, OrderPurpose, Position
+from execution.models import Fill, Market, Order, OrderPurpose, Position, StreamStatus
 from execution.stream import StreamProcessor
 from execution.venue.adapter import _venue_trade
 from execution.venue.messages import messages_parse
@@ -122,3 +122,35 @@ def test_a_tick_size_change_message_is_recorded_on_the_market(held: Position) ->
     processor.handle(messages_parse(frame))
     assert Market.objects.get(positions=held).tick_size == D("0.001")
     assert processor.stats.tick_changes == 1
+
+
+def test_the_fill_poll_slows_to_five_minutes_while_the_stream_is_current(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from execution import tasks
+
+    polls: list[int] = []
+    monkeypatch.setattr(tasks, "_trading_at_venue", lambda: True)
+    monkeypatch.setattr(tasks, "fills_sync", lambda: polls.append(1) or 0)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        tasks.sync_fills()  # no stream: every minute
+        clock.shift(timedelta(minutes=1))
+        tasks.sync_fills()
+        assert len(polls) == 2
+        clock.shift(timedelta(minutes=1))
+        StreamStatus.objects.create(channel="user", connected=True, updated_at=timezone.now())
+        tasks.sync_fills()  # the stream is current: the last poll was a minute ago
+        assert len(polls) == 2
+        clock.shift(timedelta(minutes=4))  # exactly 5 minutes since the last poll
+        StreamStatus.objects.filter(channel="user").update(updated_at=timezone.now())
+        tasks.sync_fills()
+        assert len(polls) == 3
+        clock.shift(timedelta(seconds=31))  # the stream's row 31 s old: down, poll again
+        tasks.sync_fills()
+        assert len(polls) == 4

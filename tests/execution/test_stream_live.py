@@ -3,14 +3,20 @@ one acting process with a stand-by that takes over, gaps healed from REST."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
+from subprocess import DEVNULL
 
 import httpx
 import pytest
-from django.db import connections
+from django.db import connection, connections
 
 from execution import executor
 from execution.markets import market_for_token
@@ -28,6 +34,7 @@ from tests.factories import StrategyFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
 SLUG = "btc-above-150k-2026"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> float:
@@ -160,4 +167,51 @@ def test_dropped_connections_are_healed_from_rest_and_counted(
     httpx.post(f"{live_venue.url}/_sandbox/ws", json={"drop": True}).raise_for_status()
     _wait_for(lambda: all(c.gaps >= 1 for c in running.runner.channels) and running.acting)
     running.runner.status_write()
-    assert all(row.gaps >= 1 for row in StreamStatus.objects.all())
+    rows = list(StreamStatus.objects.all())
+    assert len(rows) == 2 and all(row.gaps >= 1 for row in rows)
+    assert all(row.heals >= row.gaps + 1 for row in rows)  # a REST snapshot per connection
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _acting_pid() -> int | None:
+    rows = list(StreamStatus.objects.filter(connected=True).values_list("holder", flat=True))
+    pids = {int(holder.rsplit(" ", 1)[1]) for holder in rows if " pid " in holder}
+    return pids.pop() if len(pids) == 1 and len(rows) == 2 else None
+
+
+@pytest.mark.slow
+def test_two_processes_one_acts_and_killing_it_hands_over_within_ten_seconds(
+    live_venue: SandboxHandle,
+) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ltproject.test_settings",
+        "DATABASE_URL": _database_url(),
+        "CLOB_HOST": live_venue.url,
+        "SIGNER_PRIVATE_KEY": live_venue.account.private_key,
+        "LIVE_TRADING": "true",
+    }
+    command = [sys.executable, "manage.py", "lt_stream"]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=DEVNULL, stderr=DEVNULL)
+        for _ in range(2)
+    ]
+    try:
+        _wait_for(lambda: _acting_pid() is not None, 20.0)
+        acting = _acting_pid()
+        assert acting in {p.pid for p in processes}
+        time.sleep(3)  # both running: still exactly one acts
+        assert _acting_pid() == acting
+        victim = next(p for p in processes if p.pid == acting)
+        victim.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        _wait_for(lambda: _acting_pid() not in (None, acting), 15.0)
+        assert time.monotonic() - killed_at < 10.0
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(timeout=10)
