@@ -20,6 +20,8 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from execution.models import Position, StreamStatus  # noqa: E402
 from ltproject.domain import TradingMode  # noqa: E402
 from sandbox.scenario import parse_scenario  # noqa: E402
@@ -58,6 +60,7 @@ def main() -> None:
         {"markets": [{"slug": f"load-{n}", "mid": "0.5"} for n in range(MARKETS)]}
     )
     sandbox = start_sandbox(scenario, seed=3)
+    settings.LIVE_TRADING, settings.SIGNER_PRIVATE_KEY = True, TEST_PRIVATE_KEY
     tokens = [t.token_id for m in sandbox.venue.scenario.markets for t in m.tokens]
     strategy = strategy_create(slug="load", mode="live")
     Position.objects.bulk_create(

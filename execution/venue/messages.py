@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from ltproject.domain import Side
 
 from .adapter import _SHAPE_ERRORS, _book, _venue_order, _venue_trade
 from .errors import VenueError
-from .types import Book, VenueOrder, VenueTrade, dec, dec_or_none, timestamp_or_none
+from .types import Book, VenueOrder, VenueTrade, dec, timestamp_or_none
 
 
 class MalformedMessage(VenueError):
@@ -43,14 +43,20 @@ class BookMessage:
     book: Book  # a full snapshot: it replaces what the stream held for the token
 
 
-@dataclass(frozen=True)
-class PriceLevelChange:
+class PriceLevelChange(NamedTuple):
+    """One level of one token's book, as a `price_change` message sets it.
+
+    A tuple, not a dataclass: a busy market sends hundreds of these a second (parsing them is
+    most of the stream's work). The best bid and ask come as the venue sent them: LT keeps
+    its own book and reads them from there.
+    """
+
     token_id: str
     side: Side
     price: Decimal
     size: Decimal  # the level's new total; 0 removes it
-    best_bid: Decimal | None
-    best_ask: Decimal | None
+    best_bid: str
+    best_ask: str
 
 
 @dataclass(frozen=True)
@@ -145,18 +151,30 @@ def _price_change(raw: dict[str, Any]) -> PriceChangeMessage:
         items = [change | {"asset_id": raw["asset_id"]} for change in raw["changes"]]
     return PriceChangeMessage(
         condition_id=str(raw.get("market", "")),
-        changes=tuple(
-            PriceLevelChange(
-                token_id=str(item["asset_id"]),
-                side=Side(str(item["side"]).upper()),
-                price=dec(item["price"]),
-                size=dec(item["size"]),
-                best_bid=dec_or_none(item.get("best_bid")),
-                best_ask=dec_or_none(item.get("best_ask")),
-            )
-            for item in items
-        ),
+        changes=tuple(_level_change(item) for item in items),
         at=timestamp_or_none(raw.get("timestamp")),
+    )
+
+
+_SIDES = {"BUY": Side.BUY, "SELL": Side.SELL, "buy": Side.BUY, "sell": Side.SELL}
+
+
+def _number(value: Any) -> Decimal:
+    # The venue sends numbers as strings; the fast path skips `dec`'s checks of other types.
+    return Decimal(value) if type(value) is str else dec(value)
+
+
+def _level_change(item: dict[str, Any]) -> PriceLevelChange:
+    price, size = _number(item["price"]), _number(item["size"])
+    if not (price.is_finite() and size.is_finite()):
+        raise ValueError(f"not a finite level: {item!r}")
+    return PriceLevelChange(
+        str(item["asset_id"]),
+        _SIDES[item["side"]],  # KeyError for anything else: a malformed message
+        price,
+        size,
+        str(item.get("best_bid") or ""),
+        str(item.get("best_ask") or ""),
     )
 
 

@@ -154,3 +154,25 @@ def test_the_fill_poll_slows_to_five_minutes_while_the_stream_is_current(
         clock.shift(timedelta(seconds=31))  # the stream's row 31 s old: down, poll again
         tasks.sync_fills()
         assert len(polls) == 4
+
+
+def test_a_held_tokens_mid_is_recorded_and_its_spread_fed_to_the_holders_breaker(
+    held: Position,
+) -> None:
+    from execution.models import MidPrice
+    from risk.models import Breaker, BreakerKind, RiskRules
+
+    RiskRules.objects.filter(strategy=held.strategy).update(breaker_max_spread=D("0.04"))
+    processor = StreamProcessor()
+    processor.holdings_reload()
+    # A spread of exactly 0.04: recorded, and at the limit the breaker stays closed.
+    processor.handle(messages_parse(_book([("0.48", "100")], [("0.52", "80")])))
+    assert MidPrice.objects.get(token_id=TOKEN).mid == D("0.5")
+    assert not Breaker.objects.filter(
+        strategy=held.strategy, kind=BreakerKind.SPREAD, state=Breaker.State.OPEN
+    ).exists()
+    processor._observed.clear()  # the next observation is due (every 10 s otherwise)
+    # One unit past it: 0.0401 trips it.
+    processor.handle(messages_parse(_book([("0.4799", "100")], [("0.52", "80")])))
+    breaker = Breaker.objects.get(strategy=held.strategy, kind=BreakerKind.SPREAD)
+    assert breaker.state == Breaker.State.OPEN and breaker.last_value == D("0.0401")
