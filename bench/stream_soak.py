@@ -95,6 +95,7 @@ def main() -> None:
     sandbox.venue.faults.ws_drop(every_seconds=10.0)
     crossed: list[int] = []
     killed_at: float | None = None
+    victim: int | None = None
     handover_s: float | None = None
     try:
         deadline = time.monotonic() + 30
@@ -113,8 +114,8 @@ def main() -> None:
                     os.kill(victim, signal.SIGKILL)
                     killed_at = now
             if killed_at is not None and handover_s is None:
-                pid = _acting_pid()
-                if pid is not None and pid in {p.pid for p in streams if p.poll() is None}:
+                pid = _acting_pid()  # the dead one's rows stand until the next one writes
+                if pid is not None and pid != victim:
                     handover_s = round(time.monotonic() - killed_at, 1)
             if now >= next_stop:
                 pending.append((_open_position(market.pk, token), now + 2.5))
