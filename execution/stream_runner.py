@@ -43,8 +43,8 @@ from .venue.session import get_venue
 log = logging.getLogger(__name__)
 
 LEASE = "lt_stream"
-LEASE_SECONDS = 8.0  # a dead holder is replaced within this (plus one standby poll)
-RENEW_EVERY_S = 2.0
+LEASE_SECONDS = 6.0  # a dead holder is replaced within this (plus one standby poll)
+RENEW_EVERY_S = 1.0  # the lease, and the status row health and a take-over read
 PING_EVERY_S = 10.0
 RESUBSCRIBE_EVERY_S = 2.0  # how often the market channel re-reads what it should follow
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 0.2, 10.0

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sandbox import ws
 from sandbox.api import SandboxAPI
+from sandbox.clock import Periodic
 from sandbox.venue import Venue
 from sandbox.wire import Request, Response
 
@@ -145,26 +146,17 @@ class SandboxServer:
             self._thread.join(timeout=5)
 
 
-class ClockDriver:
+class ClockDriver(Periodic):
     """Runs the sandbox clock `speed` times faster than wall time (for demos)."""
 
     def __init__(self, venue: Venue, speed: float, interval: float = 0.05) -> None:
+        super().__init__(interval, "sandbox-clock")
         self.venue = venue
         self.speed = speed
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._origin: tuple[float, float] | None = None  # (wall, venue) when it started
 
-    def start(self) -> ClockDriver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        origin_wall, origin_venue = time.monotonic(), self.venue.now()
-        while not self._stop.wait(self.interval):
-            elapsed = time.monotonic() - origin_wall
-            self.venue.advance_to(origin_venue + elapsed * self.speed)
+    def tick(self, now: float) -> None:
+        if self._origin is None:
+            self._origin = (now - self.interval, self.venue.now())
+        origin_wall, origin_venue = self._origin
+        self.venue.advance_to(origin_venue + (now - origin_wall) * self.speed)

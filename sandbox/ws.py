@@ -27,7 +27,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from email.message import Message as HeaderMessage
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -37,6 +36,7 @@ from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from sandbox.clock import Periodic
 from sandbox.events import Feed, Message, Outgoing, Subscriber
 from sandbox.venue import Venue
 
@@ -249,28 +249,17 @@ class Session:
         return True
 
 
-class Dropper:
+class Dropper(Periodic):
     """Applies the `ws_drop` fault on wall time: a small thread looks at the rules every
     `interval` seconds and drops every connection each `every_seconds`."""
 
     def __init__(self, venue: Venue, interval: float = 0.1) -> None:
+        super().__init__(interval, "sandbox-ws-drop")
         self.venue = venue
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-ws-drop", daemon=True)
         self._due: float | None = None
 
-    def start(self) -> Dropper:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check(time.monotonic())
+    def tick(self, now: float) -> None:
+        self.check(now)
 
     def check(self, now: float) -> None:
         rule = self.venue.faults.first("ws_drop")
