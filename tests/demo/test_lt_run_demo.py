@@ -106,3 +106,26 @@ def test_the_feeds_summary_comes_last_under_its_end() -> None:
         "Stopping LT (Ctrl-C): every process it started.",
     ]
     stop.cancel()
+
+
+def test_a_supervised_stream_that_dies_is_started_again_and_stopped_with_lt() -> None:
+    server = _python("import time; time.sleep(60)")
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        started.append(_python("import time; time.sleep(60)"))
+        return started[-1]
+
+    dying = _python("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    said: list[str] = []
+    stop = threading.Timer(1.5, signal.raise_signal, (signal.SIGTERM,))
+    stop.start()
+
+    _wait_then_stop([server], supervised={"the venue stream": (dying, start)}, write=said.append)
+
+    assert said == [
+        "The venue stream exited -9; started again.",
+        "Stopping LT (SIGTERM): every process it started.",
+    ]
+    assert len(started) == 1 and started[0].returncode is not None  # stopped with LT
+    stop.cancel()

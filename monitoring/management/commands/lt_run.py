@@ -136,12 +136,11 @@ class Command(BaseCommand):
             if demo:
                 env |= _demo_wallet_env(env)
             web = _spawn("runserver", "--noreload", f"{host}:{port}", env=env)
-            children += [
-                web,
-                _spawn("qcluster", env=env),
-                _spawn("lt_heartbeat", env=env),
-                _spawn("lt_stream", env=env),  # fills, books and stops as they happen
-            ]
+            children += [web, _spawn("qcluster", env=env), _spawn("lt_heartbeat", env=env)]
+            # Fills, books and stops as they happen; started again whenever it ends (polling
+            # covers the gap, and the stream heals from REST when it is back).
+            stream = _spawn("lt_stream", env=env)
+            children.append(stream)
             if demo:
                 _wait_for_web(base, web)
                 demo_line = (
@@ -174,10 +173,11 @@ class Command(BaseCommand):
         if feed is not None:
             companions["the demo feed"] = feed.process
             closing["the demo feed"] = feed.tally
-        core = [c for c in children if c is not sandbox_process]
+        core = [c for c in children if c not in (sandbox_process, stream)]
         _wait_then_stop(
             core,
             companions={k: v for k, v in companions.items() if v is not None},
+            supervised={"the venue stream": (stream, lambda: _spawn("lt_stream", env=env))},
             closing=closing,
             write=console.write,
         )
@@ -419,13 +419,17 @@ def _wait_then_stop(
     *,
     companions: dict[str, subprocess.Popen[bytes]] | None = None,
     closing: dict[str, Callable[[], list[str]]] | None = None,
+    supervised: dict[str, tuple[subprocess.Popen[bytes], Callable[[], subprocess.Popen[bytes]]]]
+    | None = None,
     write: Callable[[str], Any] = print,
 ) -> None:
     """Run until Ctrl-C or until a core process ends; companions may end on their own, and
-    `closing` gives the lines printed under a companion's end."""
+    `closing` gives the lines printed under a companion's end; a supervised process that
+    ends is started again."""
     stopping: int | None = None  # the signal that asked for the stop
     asked_at: float | None = None
     watched = dict(companions or {})
+    restartable = dict(supervised or {})
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping, asked_at
@@ -444,10 +448,15 @@ def _wait_then_stop(
                     for line in (closing or {}).get(name, list)():
                         write(line)
                     del watched[name]
+            for name, (child, start) in list(restartable.items()):
+                if child.poll() is not None:
+                    write(f"{name.capitalize()} exited {child.returncode}; started again.")
+                    restartable[name] = (start(), start)
             time.sleep(POLL_SECONDS)
         write(f"Stopping LT ({_why(stopping, core)}): every process it started.")
     finally:
-        _stop(core + list((companions or {}).values()), since=asked_at)
+        running = [child for child, _ in restartable.values()]
+        _stop(core + list((companions or {}).values()) + running, since=asked_at)
 
 
 def _why(signum: int | None, core: list[subprocess.Popen[bytes]]) -> str:
