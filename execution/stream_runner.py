@@ -109,7 +109,10 @@ class Channel:
                     self.on_open(socket)
                     self._read(socket)
             except (OSError, TimeoutError, WebSocketException) as error:
-                log.info("stream %s: %s", self.name, error)
+                # A reconnect is routine (the venue drops connections); health counts them.
+                (log.debug if self.runner.halt.is_set() else log.info)(
+                    "stream %s: %s", self.name, error
+                )
             finally:
                 self.connected = False
                 close_old_connections()

@@ -41,6 +41,10 @@ from sandbox.events import Feed, Message, Outgoing, Subscriber
 from sandbox.venue import Venue
 
 logger = logging.getLogger(__name__)
+# The websockets protocol says "connection open" / "closed" at INFO for every socket: with
+# LT's stream reconnecting, that is noise on `make run`'s console; its problems still show.
+protocol_logger = logging.getLogger(f"{__name__}.protocol")
+protocol_logger.setLevel(logging.WARNING)
 
 MARKET_PATH, USER_PATH = "/ws/market", "/ws/user"
 PATHS = frozenset({MARKET_PATH, USER_PATH})
@@ -70,7 +74,7 @@ class Session:
         self.rfile = rfile  # the handler's buffered reader: it may hold bytes already read
         self.feed = feed
         self.user = path == USER_PATH
-        self.protocol = ServerProtocol(logger=logger)
+        self.protocol = ServerProtocol(logger=protocol_logger)
         self.lock = threading.Lock()
         self.subscriber = Subscriber(hang_up=self.hang_up, limit=feed.queue_limit)
         self.subscribed = False
