@@ -11,9 +11,11 @@ class ExecutionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Risk decisions and paper fills read books from the venue, through the adapter.
+        from ltproject.jsontext import recursion_limit_restore
         from risk.market_data import set_market_data
 
+        recursion_limit_restore()
+        # Risk decisions and paper fills read books from the venue, through the adapter.
         from .market_data import VenueMarketData
 
         set_market_data(VenueMarketData())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from ltproject.domain import Side
+from ltproject.jsontext import json_loads_bounded
 from risk.market_data import get_market_data, snapshot
 
 from .services import IdempotencyKeyReused, SignalReplayed, request_hash_of, signal_ingest
@@ -266,8 +266,8 @@ def _signal_input() -> SignalInputSerializer:
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+        data = json_loads_bounded(body)
+    except (ValueError, UnicodeDecodeError):  # JSONTooDeep is a ValueError
         return None
     return data if isinstance(data, dict) else None
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ltproject.jsontext import JSONTooDeep, json_loads_bounded
 from risk.rules_io import RulesImportError, rules_export, rules_import
 from strategies.selectors import strategy_by_slug_or_error
 
@@ -43,6 +43,8 @@ def _read_document(source: str) -> Any:
         raise CommandError(f"cannot read {source}: {error.strerror}") from None
     try:
         # Decimals stay exact: 0.1 in the file is Decimal("0.1"), never a float.
-        return json.loads(text, parse_float=Decimal)
+        return json_loads_bounded(text)
+    except JSONTooDeep as error:
+        raise CommandError(f"rules not imported: {error}") from None
     except json.JSONDecodeError as error:
         raise CommandError(f"rules not imported: invalid JSON ({error})") from None
