@@ -60,6 +60,8 @@ class DecimalStringField(serializers.Field):
     def to_internal_value(self, data: Any) -> Decimal:
         if not isinstance(data, str):
             raise serializers.ValidationError('Must be a decimal string, e.g. "0.55".')
+        if not data.isascii():  # Decimal() would read other scripts' digits, e.g. "٠٫٥"
+            raise serializers.ValidationError("Only ASCII digits, sign and point.")
         try:
             value = Decimal(data.strip())
         except InvalidOperation:
@@ -81,10 +83,31 @@ class DecimalStringField(serializers.Field):
         return str(value)
 
 
+class _StrictString:
+    """A string field that takes only JSON strings: DRF's would turn 12 into "12"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be a string.")
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    pass
+
+
+class StrictSlugField(_StrictString, serializers.SlugField):
+    pass
+
+
+class StrictRegexField(_StrictString, serializers.RegexField):
+    pass
+
+
 class SignalInputSerializer(serializers.Serializer[dict[str, Any]]):
-    strategy = serializers.SlugField(max_length=64)
-    idempotency_key = serializers.CharField(max_length=255)
-    token_id = serializers.RegexField(r"^[0-9A-Za-z_\-]{1,100}$", max_length=100)
+    strategy = StrictSlugField(max_length=64)
+    idempotency_key = StrictCharField(max_length=255)
+    token_id = StrictRegexField(r"^[0-9A-Za-z_\-]{1,100}$", max_length=100)
     side = serializers.ChoiceField(choices=Side.values)
     price = DecimalStringField(
         places=6, max_digits=10, greater_than=Decimal(0), less_than=Decimal(1)
@@ -92,15 +115,15 @@ class SignalInputSerializer(serializers.Serializer[dict[str, Any]]):
     size = DecimalStringField(
         places=6, max_digits=20, greater_than=Decimal(0), required=False, allow_null=True
     )
-    ft_signal_id = serializers.CharField(max_length=128)
+    ft_signal_id = StrictCharField(max_length=128)
     ft_created_at = serializers.DateTimeField()
-    condition_id = serializers.RegexField(
+    condition_id = StrictRegexField(
         r"^(0x[0-9a-fA-F]{64})?$", max_length=66, required=False, allow_blank=True
     )
     max_slippage_bps = serializers.IntegerField(
         min_value=0, max_value=10_000, required=False, allow_null=True
     )
-    leader = serializers.RegexField(
+    leader = StrictRegexField(
         r"^(0x[0-9a-fA-F]{40})?$", max_length=42, required=False, allow_blank=True
     )
 
@@ -178,6 +201,9 @@ class SignalIntakeApi(APIView):
         payload = _json_object(request.body)
         if payload is None:
             return _bad_request({"non_field_errors": ["The body must be a JSON object."]})
+        if "strategy" in payload and not isinstance(payload["strategy"], str):
+            # Typed before any authorisation decision: a number is not "no strategy named".
+            return _bad_request({"strategy": ["Must be a string."]})
         signed = _for_named_strategy(request, payload, client.signed)
         try:
             validated = _signal_input().run_validation(payload)

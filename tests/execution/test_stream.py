@@ -135,8 +135,13 @@ def test_the_fill_poll_slows_to_five_minutes_while_the_stream_is_current(
     from execution import tasks
 
     polls: list[int] = []
+
+    def poll() -> int:
+        polls.append(1)
+        return 0
+
     monkeypatch.setattr(tasks, "_trading_at_venue", lambda: True)
-    monkeypatch.setattr(tasks, "fills_sync", lambda: polls.append(1) or 0)
+    monkeypatch.setattr(tasks, "fills_sync", poll)
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         tasks.sync_fills()  # no stream: every minute

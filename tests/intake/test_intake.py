@@ -91,6 +91,14 @@ def test_same_key_with_another_body_answers_422_and_writes_nothing(setup) -> Non
         ("max_slippage_bps", -1),
         ("leader", "not-a-wallet"),
         ("token_id", ""),
+        # A number where a string belongs is refused, never turned into its text.
+        ("token_id", 12345),
+        ("idempotency_key", 7),
+        ("ft_signal_id", 1.5),
+        ("condition_id", 0),
+        # Decimal strings in ASCII only: Arabic-Indic "٠٫٥" is no price.
+        ("price", "\u0660\u066b\u0665"),
+        ("size", "\u0661\u0660"),
     ],
 )
 def test_bad_field_answers_400_naming_the_field_and_writes_nothing(setup, field, value) -> None:
@@ -112,6 +120,17 @@ def test_missing_fields_answer_400_per_field(setup) -> None:
     assert {"idempotency_key", "token_id", "side", "price", "ft_signal_id", "ft_created_at"} <= set(
         response.json()
     )
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("named", [12, 0, True, None, ["strategy-x"]])
+def test_a_strategy_that_is_not_a_string_is_400_before_any_authorisation(setup, named) -> None:
+    """A number used to read as "no strategy named": the key's own strategy, 201."""
+    strategy, yes, credential, secret = setup
+    before = row_counts()
+    body = signal_body(strategy, yes) | {"strategy": named}
+    response = post_signal(Client(), credential, secret, body)
+    assert response.status_code == 400 and response.json() == {"strategy": ["Must be a string."]}
     assert row_counts() == before
 
 
