@@ -186,7 +186,10 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 }
 
 # --- security (production values; `check --deploy` must pass with DEBUG off) -------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a reverse proxy that sets X-Forwarded-Proto itself (and strips any a client
+# sent): trusted by default, the header lets any client claim HTTPS. See the README.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

@@ -68,6 +68,27 @@ def test_check_deploy_passes_with_production_values() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _production_value(code: str, **env: str) -> str:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    program = f"import django; django.setup(); from django.conf import settings as s; print({code})"
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "ltproject.settings", **PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_clients_x_forwarded_proto_is_trusted_only_when_configured() -> None:
+    assert _production_value("s.SECURE_PROXY_SSL_HEADER") == "None"
+    trusted = _production_value("s.SECURE_PROXY_SSL_HEADER", TRUST_X_FORWARDED_PROTO="true")
+    assert trusted == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
 def test_embedded_default_database_is_sqlite_with_immediate_transactions() -> None:
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
