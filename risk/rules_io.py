@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from ltproject.errors import first_error_line
 
@@ -111,7 +111,28 @@ def _field_values(document: Any) -> dict[str, Any]:
         if isinstance(value, float):
             # json.loads is called with parse_float=Decimal; a float here came from elsewhere.
             raise RulesImportError(f"{_JSON_NAME[field]}: use a decimal string, not a float")
+        _type_check(field, value)
     return values
+
+
+def _type_check(field: str, value: Any) -> None:
+    """The JSON type a rule takes, before the model would coerce it: `true` is not 1, 2.9 is
+    not 2, "5" is not a number of seconds."""
+    if value is None:
+        return  # "no limit": the model says whether the rule may be empty
+    model_field = RiskRules._meta.get_field(field)
+    name = _JSON_NAME[field]
+    if isinstance(model_field, models.BooleanField):
+        if not isinstance(value, bool):
+            raise RulesImportError(f"{name}: must be true or false")
+    elif isinstance(model_field, models.IntegerField):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RulesImportError(f"{name}: must be a whole number, e.g. 60")
+    elif isinstance(model_field, models.DecimalField):
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            raise RulesImportError(f'{name}: must be a number or a decimal string, e.g. "0.5"')
+    elif isinstance(model_field, models.CharField) and not isinstance(value, str):
+        raise RulesImportError(f"{name}: must be a string")
 
 
 @transaction.atomic

@@ -118,6 +118,13 @@ def test_import_keeps_decimals_exact(tmp_path: Path) -> None:
         ({"order": {"type": "IOC"}}, "order.type"),
         ({"breakers": {"max_latency_ms": "fast"}}, "breakers.max_latency_ms"),
         ({"sizing": "fixed"}, "sizing: must be a JSON object"),
+        # JSON types as the rule takes them, before the model could coerce them.
+        ({"max_concurrent_positions": True}, "max_concurrent_positions: must be a whole number"),
+        ({"order": {"ttl_seconds": 2.9}}, "order.ttl_seconds: must be a whole number"),
+        ({"order": {"max_slippage_bps": "50"}}, "order.max_slippage_bps: must be a whole number"),
+        ({"budget_daily": True}, "budget_daily: must be a number or a decimal string"),
+        ({"merge_positions": 1}, "merge_positions: must be true or false"),
+        ({"budget_timezone": 0}, "budget_timezone: must be a string"),
         (["budget_daily"], "rules must be a JSON object"),
         ("{not json", "invalid JSON"),
     ],
@@ -132,6 +139,17 @@ def test_import_rejects_bad_documents_with_one_line_and_no_change(
     text = str(excinfo.value)
     assert message in text
     assert "\n" not in text
+    assert _snapshot(strategy.risk_rules) == before
+
+
+def test_a_file_that_is_not_utf8_is_one_line_and_no_change(tmp_path: Path) -> None:
+    strategy = StrategyFactory()
+    before = _snapshot(strategy.risk_rules)
+    path = tmp_path / "rules.json"
+    path.write_bytes(b'{"budget_daily": "\xff\xfe10"}')
+    with pytest.raises(CommandError, match="not UTF-8 text") as excinfo:
+        call_command("lt_rules", "import", strategy.slug, str(path), stdout=StringIO())
+    assert "\n" not in str(excinfo.value)
     assert _snapshot(strategy.risk_rules) == before
 
 

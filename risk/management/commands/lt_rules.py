@@ -38,9 +38,11 @@ class Command(BaseCommand):
 
 def _read_document(source: str) -> Any:
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as error:
         raise CommandError(f"cannot read {source}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"cannot read {source}: not UTF-8 text") from None
     try:
         # Decimals stay exact: 0.1 in the file is Decimal("0.1"), never a float.
         return json_loads_bounded(text)
