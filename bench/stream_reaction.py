@@ -26,21 +26,19 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connections  # noqa: E402
 
+from bench.stream_setup import live_sandbox  # noqa: E402
 from execution.executor import order_submit  # noqa: E402
-from execution.markets import market_refresh  # noqa: E402
 from execution.models import Fill, Order, OrderStatus, Position  # noqa: E402
 from execution.stops import stops_cycle  # noqa: E402
 from execution.stream_runner import StreamRunner  # noqa: E402
 from execution.sync import fills_sync  # noqa: E402
 from execution.venue import OrderRequest, VenueAdapter  # noqa: E402
-from execution.venue.session import get_venue, reset_venue  # noqa: E402
+from execution.venue.session import get_venue  # noqa: E402
 from ltproject.domain import OrderType, Side, TradingMode  # noqa: E402
 from risk.models import RiskRules  # noqa: E402
 from sandbox.engine import Order as VenueOrder  # noqa: E402
-from sandbox.testing import OTHER_PRIVATE_KEY, TEST_PRIVATE_KEY, start_sandbox  # noqa: E402
 from strategies.services import strategy_create  # noqa: E402
 
 TRIGGERS = 200
@@ -94,22 +92,9 @@ def _wait(condition: object, seconds: float = 5.0) -> None:
 
 
 def main() -> None:
-    sandbox = start_sandbox(seed=1)
-    venue_state = sandbox.venue
-    arrivals = Arrivals(venue_state)
-    settings.CLOB_HOST, settings.SIGNER_PRIVATE_KEY = sandbox.url, TEST_PRIVATE_KEY
-    settings.LIVE_TRADING = True
-    settings.LT_EXECUTOR_AUTOSTART = settings.LT_EXECUTOR_INLINE = True  # as in production
-    reset_venue()
-    lt = get_venue()
-    lt.connect()
-    condition = sandbox.market("btc-above-150k-2026").condition_id
-    market = market_refresh(venue=lt, condition_id=condition)
-    token = market.tokens.get(outcome_index=0).token_id
-    other = VenueAdapter(host=sandbox.url, chain_id=137, private_key=OTHER_PRIVATE_KEY)
-    other.connect()
-    sandbox.fund(sandbox.other_account.address, pusd=10_000_000, token_id=token, shares=10_000_000)
-    sandbox.fund(sandbox.account.address, token_id=token, shares=1_000_000)
+    setup = live_sandbox(seed=1)
+    sandbox, other, market, token = setup.sandbox, setup.other, setup.market, setup.token
+    arrivals = Arrivals(sandbox.venue)
 
     runner = StreamRunner(ws_host="ws://" + sandbox.url.removeprefix("http://"))
     thread = threading.Thread(target=runner.run, kwargs={"standby_poll_s": 0.1}, daemon=True)

@@ -27,19 +27,18 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
+from bench.stream_setup import live_sandbox  # noqa: E402
 from execution.executor import order_submit  # noqa: E402
 from execution.fills import own_fills  # noqa: E402
-from execution.markets import market_refresh  # noqa: E402
 from execution.models import Fill, Order, OrderStatus, Position, StreamStatus  # noqa: E402
 from execution.venue import OrderRejected, OrderRequest, VenueAdapter  # noqa: E402
-from execution.venue.session import get_venue, reset_venue  # noqa: E402
+from execution.venue.session import get_venue  # noqa: E402
 from ltproject.domain import OrderType, Side, TradingMode  # noqa: E402
 from risk.models import RiskRules  # noqa: E402
 from sandbox.server import ClockDriver  # noqa: E402
-from sandbox.testing import OTHER_PRIVATE_KEY, TEST_PRIVATE_KEY, start_sandbox  # noqa: E402
+from sandbox.testing import TEST_PRIVATE_KEY  # noqa: E402
 from strategies.models import Strategy  # noqa: E402
 from strategies.services import strategy_create  # noqa: E402
 
@@ -56,20 +55,10 @@ def _acting_pid() -> int | None:
 
 
 def main() -> None:
-    sandbox = start_sandbox(seed=5)
-    settings.CLOB_HOST, settings.SIGNER_PRIVATE_KEY = sandbox.url, TEST_PRIVATE_KEY
-    settings.LIVE_TRADING = True
-    settings.LT_EXECUTOR_AUTOSTART = settings.LT_EXECUTOR_INLINE = True
-    reset_venue()
-    lt = get_venue()
-    lt.connect()
-    condition = sandbox.market("btc-above-150k-2026").condition_id
-    market = market_refresh(venue=lt, condition_id=condition)
-    token = market.tokens.get(outcome_index=0).token_id
-    sandbox.fund(sandbox.account.address, pusd=1_000_000, token_id=token, shares=1_000_000)
-    sandbox.fund(sandbox.other_account.address, pusd=10_000_000, token_id=token, shares=10**7)
-    other = VenueAdapter(host=sandbox.url, chain_id=137, private_key=OTHER_PRIVATE_KEY)
-    other.connect()
+    setup = live_sandbox(seed=5)
+    sandbox, lt, other, market, token = (
+        setup.sandbox, setup.lt, setup.other, setup.market, setup.token,
+    )  # fmt: skip
     resting = strategy_create(slug="soak-rest", mode="live")
     # The stream follows tokens LT holds: one small position without stops from the start.
     Position.objects.create(

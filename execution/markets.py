@@ -104,14 +104,23 @@ def market_ticks_observed(ticks: dict[str, Decimal]) -> int:
         "token_id", "market_id", "market__tick_size"
     )
     moved = {
-        market_id: ticks[token_id].normalize()
+        market_id: ticks[token_id]
         for token_id, market_id, tick in recorded
         if tick is not None and Decimal(tick) != ticks[token_id]
     }
     for market_id, tick in moved.items():
-        Market.objects.filter(pk=market_id).update(tick_size=tick)
-        log.info("market %s: the venue's tick is now %s", market_id, tick)
+        market_tick_set(market_id=market_id, tick_size=tick)
     return len(moved)
+
+
+def market_tick_set(*, market_id: int, tick_size: Decimal) -> None:
+    """The venue moved a market's tick (near 0 and 1 it does): later orders price on it."""
+    if (
+        Market.objects.filter(pk=market_id)
+        .exclude(tick_size=tick_size)
+        .update(tick_size=tick_size.normalize())
+    ):
+        log.info("market %s: the venue's tick is now %s", market_id, tick_size.normalize())
 
 
 def markets_refresh_active(*, venue: VenueAdapter, since: datetime) -> int:

@@ -38,6 +38,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from execution.markets import market_tick_set
 from execution.models import MidPrice, Order, OrderPurpose, OrderStatus, Position
 from ltproject.domain import OrderType, Side, TradingMode
 from ltproject.jsontext import jsonable
@@ -63,7 +64,6 @@ from .market_data import (
     MarketInfo,
     market_info_from,
     market_info_query,
-    market_tick_record,
     mid_row,
 )
 from .models import (
@@ -418,7 +418,7 @@ def _check_book(ctx: _Ctx) -> None:
     if book.tick_size is not None and ctx.info is not None and book.tick_size != ctx.info.tick_size:
         # The venue moved the market's tick (it does near 0 and 1): price on the new one.
         ctx.info = replace(ctx.info, tick_size=book.tick_size)
-        market_tick_record(market_id=ctx.info.market_id, tick_size=book.tick_size)
+        market_tick_set(market_id=ctx.info.market_id, tick_size=book.tick_size)
         ctx.note("tick_change", tick=book.tick_size)
         _price_limit(ctx)
     mid = None if book.mid is None else mid_row(token_id=book.token_id, mid=book.mid, at=ctx.at)

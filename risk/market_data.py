@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from django.db import connection
 
-from execution.models import Market, MidPrice
+from execution.models import MidPrice
 from ltproject.fees import FREE, FeeSchedule
 from ltproject.money import ONE, ZERO, quantize_price
 
@@ -189,11 +189,6 @@ def market_info_from(token_id: str, rows: Sequence[Sequence[Any]]) -> MarketInfo
         sibling_token_ids=tuple(row[0] for row in rows if row[0] != token_id),
         fees=FeeSchedule.from_params(_json(fee_params)),
     )
-
-
-def market_tick_record(*, market_id: int, tick_size: Decimal) -> None:
-    """The venue moved a market's tick (near 0 and 1 it does): later orders price on it."""
-    Market.objects.filter(pk=market_id).exclude(tick_size=tick_size).update(tick_size=tick_size)
 
 
 def _json(value: object) -> Any:

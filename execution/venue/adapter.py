@@ -49,11 +49,8 @@ from .errors import (
     RejectReason,
     UnsupportedVenueVersion,
     VenueError,
-    VenuePaused,
     VenueUnavailable,
-    engine_paused,
-    engine_refusal,
-    maybe_placed,
+    order_answer_error,
     reject_reason,
 )
 from .hashing import order_digest
@@ -170,27 +167,17 @@ def _translated(call: str, *, write: bool, order: bool = False) -> Iterator[None
         if status == 429:
             outcome = "rate_limited"
             raise RateLimited(message, status_code=status) from error
+        if order and (typed := order_answer_error(message, status_code=status)) is not None:
+            if isinstance(typed, OrderRejected):
+                outcome = "rejected"  # the venue answered and did not place the order
+            elif status < 500:
+                outcome = "client_error"
+            raise typed from error
         if status >= 500:
-            if order and maybe_placed(message):
-                raise OutcomeUnknown(message, status_code=status) from error
-            if order and (refused := engine_refusal(message)) is not None:
-                outcome = "rejected"  # the engine answered: killed or unroundable, not placed
-                raise OrderRejected(message, reason=refused, status_code=status) from error
-            if order and engine_paused(message):
-                raise VenuePaused(message, status_code=status) from error
             raise (OutcomeUnknown if write else VenueUnavailable)(
                 message, status_code=status
             ) from error
         outcome = "client_error"
-        if order and engine_paused(message):
-            raise VenuePaused(message, status_code=status) from error
-        if order and maybe_placed(message):
-            raise OutcomeUnknown(message, status_code=status) from error
-        if order and status == 400:
-            outcome = "rejected"
-            raise OrderRejected(
-                message, reason=reject_reason(message), status_code=status
-            ) from error
         raise VenueError(message, status_code=status) from error
     except OrderRejected:  # the venue answered, and did not place the order
         outcome = "rejected"
@@ -680,10 +667,9 @@ def _ack(raw: dict[str, Any]) -> OrderAck:
     """An accepted answer, or OrderRejected when the venue says it did not execute."""
     status = str(raw.get("status", "")).lower()
     error = str(raw.get("errorMsg") or raw.get("error") or "")
-    if maybe_placed(error):
-        raise OutcomeUnknown(error)
-    if engine_paused(error):  # a batch's per-order answer in post-only mode: `success: true`
-        raise VenuePaused(error)
+    said = order_answer_error(error) if error else None
+    if said is not None and not isinstance(said, OrderRejected):
+        raise said  # even beside `success: true` (a batch's answers in post-only mode)
     if raw.get("success") is False or status == "unmatched" or not raw.get("orderID"):
         message = error or f"order not placed (status {status or 'missing'})"
         raise OrderRejected(message, reason=reject_reason(message))

@@ -155,6 +155,25 @@ def engine_refusal(message: str) -> RejectReason | None:
     return reason if reason in _ENGINE_REFUSALS else None
 
 
+def order_answer_error(message: str, *, status_code: int | None = None) -> VenueError | None:
+    """What the venue's refusal text says happened to an order, as LT's typed error: placed
+    perhaps (`OutcomeUnknown`), paused engine (`VenuePaused`), or refused (`OrderRejected`,
+    for a 400, a `success: false` body, or a 5xx the engine wrote); None for an HTTP error
+    that is not the venue's word on the order (the caller's transport rules apply)."""
+    if maybe_placed(message):
+        return OutcomeUnknown(message, status_code=status_code)
+    if engine_paused(message):
+        return VenuePaused(message, status_code=status_code)
+    if status_code is not None and status_code >= 500:
+        refused = engine_refusal(message)
+        if refused is None:
+            return None
+        return OrderRejected(message, reason=refused, status_code=status_code)
+    if status_code in (None, 400):
+        return OrderRejected(message, reason=reject_reason(message), status_code=status_code)
+    return None
+
+
 def maybe_placed(message: str) -> bool:
     lowered = message.lower()
     return any(marker in lowered for marker in _MAYBE_PLACED)

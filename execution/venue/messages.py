@@ -10,7 +10,7 @@ KeyError: a stream logs it and goes on.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -212,8 +212,3 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Message]] = {
     "tick_size_change": _tick_size_change,
     "last_trade_price": _last_trade_price,
 }
-
-
-def trades_of(messages: list[Message]) -> Iterator[VenueTrade]:
-    """The trades among parsed messages (for the fill code, as a REST page gives them)."""
-    return (m.trade for m in messages if isinstance(m, TradeMessage))

@@ -71,9 +71,7 @@ class AlertListApi(OperatorApi):
         responses={200: AlertOutput(many=True), 400: BAD_FILTER, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
+        wanted = self.filters(request)
         alerts = Alert.objects.select_related("strategy", "market").order_by("-last_seen_at", "-pk")
         state = wanted.get("state", "unresolved")
         if state == "unresolved":

@@ -23,6 +23,13 @@ BAD_FILTER = OpenApiResponse(description="A filter with a bad value: the field's
 
 class OperatorApi(APIView):
     permission_classes = [IsAdminUser]
+    FilterSerializer: type[serializers.Serializer[Any]]
+
+    def filters(self, request: Request) -> dict[str, Any]:
+        """The query's filters, validated by the view's FilterSerializer (400 naming a bad one)."""
+        found = self.FilterSerializer(data=request.query_params)
+        found.is_valid(raise_exception=True)
+        return dict(found.validated_data)
 
 
 class OperatorPages(PageNumberPagination):

@@ -107,9 +107,7 @@ class StrategyListApi(OperatorApi):
         responses={200: StrategyOutput(many=True), 400: BAD_FILTER, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
+        wanted = self.filters(request)
         rows = Strategy.objects.select_related("risk_rules", "risk_state").order_by("slug")
         if "mode" in wanted:
             rows = rows.filter(mode=wanted["mode"])
@@ -248,9 +246,7 @@ class OrderListApi(OperatorApi):
         responses={200: OrderOutput(many=True), 400: BAD_FILTER, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        return paged(request, self, orders_table(**filters.validated_data), OrderOutput)
+        return paged(request, self, orders_table(**self.filters(request)), OrderOutput)
 
 
 class PositionListApi(OperatorApi):
@@ -268,9 +264,7 @@ class PositionListApi(OperatorApi):
         responses={200: PositionOutput(many=True), 400: BAD_FILTER, 403: FORBIDDEN},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        wanted = filters.validated_data
+        wanted = self.filters(request)
         status = "" if wanted["status"] == "any" else wanted["status"]
         rows = positions_table(strategy=wanted.get("strategy", ""), status=status)
         return paged(request, self, rows, PositionOutput)
