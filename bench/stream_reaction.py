@@ -114,6 +114,12 @@ def main() -> None:
         for n in range(TRIGGERS)
     ]
     stops_pass_ms = _timed_ms(stops_cycle)
+    # A stop position whose exit found no bid is still open: left so, its stop would sell into
+    # the bids LT rests next and take them before the other trader can.
+    Position.objects.filter(strategy__slug__startswith="stop-", status="open").update(
+        status="closed", size=0, cost_basis=0
+    )
+    runner.positions_changed()
     lags = [_fill_lag(n, sandbox, other, token, market.pk) for n in range(FILLS)]
     sync_pass_ms = _timed_ms(fills_sync)
     runner.stop()
@@ -214,7 +220,9 @@ def _fill_lag(n: int, sandbox: object, other: VenueAdapter, token: str, market_i
 
     venue.exchange.on_trade = stamp
     try:
-        take = OrderRequest(token, Side.SELL, price, D(5), OrderType.FAK)
+        # Enough to reach LT's order behind any bid queued at its price before it.
+        ahead = sum((level.size for level in book.bids if level.price >= price), D(0))
+        take = OrderRequest(token, Side.SELL, price, ahead + 5, OrderType.FAK)
         other.post_order(other.sign_order(take))
     finally:
         venue.exchange.on_trade = original
