@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
@@ -15,6 +19,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import exceptions, serializers, status
+from rest_framework.fields import empty
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -40,91 +45,146 @@ from .signing import (
 )
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "example": "0.55"})
-class DecimalStringField(serializers.Field):
-    """A decimal sent as a JSON string ("0.55"), never a float, within digits and bounds."""
+class FullMatch(RegexValidator):
+    """The whole value matches `regex`: what a JSON Schema `pattern` anchored with ^ and $
+    means. (Python's `$` also matches before a final newline, which the schema's does not.)"""
 
-    def __init__(
-        self,
-        *,
-        places: int,
-        max_digits: int,
-        greater_than: Decimal,
-        less_than: Decimal | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.places, self.max_digits = places, max_digits
-        self.greater_than, self.less_than = greater_than, less_than
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str):
-            raise serializers.ValidationError('Must be a decimal string, e.g. "0.55".')
-        if not data.isascii():  # Decimal() would read other scripts' digits, e.g. "٠٫٥"
-            raise serializers.ValidationError("Only ASCII digits, sign and point.")
-        try:
-            value = Decimal(data.strip())
-        except InvalidOperation:
-            raise serializers.ValidationError("Not a decimal number.") from None
-        if not value.is_finite():
-            raise serializers.ValidationError("Not a finite number.")
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > self.places:
-            raise serializers.ValidationError(f"At most {self.places} decimal places.")
-        if value.adjusted() >= self.max_digits - self.places:
-            raise serializers.ValidationError("Too large.")
-        if value <= self.greater_than:
-            raise serializers.ValidationError(f"Must be greater than {self.greater_than}.")
-        if self.less_than is not None and value >= self.less_than:
-            raise serializers.ValidationError(f"Must be less than {self.less_than}.")
-        return value
-
-    def to_representation(self, value: Decimal) -> str:
-        return str(value)
+    def __call__(self, value: Any) -> None:
+        if not isinstance(value, str) or not re.fullmatch(self.regex, value):
+            raise DjangoValidationError(self.message, code=self.code)
 
 
-class _StrictString:
-    """A string field that takes only JSON strings: DRF's would turn 12 into "12"."""
+class PatternField(serializers.CharField):
+    """A JSON string matching `pattern` whole, at most `max_length` characters.
 
-    def to_internal_value(self, data: Any) -> Any:
+    The schema shows exactly what is accepted: no whitespace trimmed, no number turned
+    into its text (DRF's CharField would take 12 as "12"), no other script's digits.
+    """
+
+    def __init__(self, pattern: str, *, max_length: int, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", []).append(FullMatch(f"^{pattern}$", message))
+        super().__init__(max_length=max_length, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             raise serializers.ValidationError("Must be a string.")
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return str(super().to_internal_value(data))
 
 
-class StrictCharField(_StrictString, serializers.CharField):
-    pass
+# Six decimal places at most, at least one of them not zero (trailing zeros change nothing):
+# a fraction strictly between 0 and 1, written without a lookahead the schema cannot carry.
+_FRACTION = (
+    r"(?:[1-9][0-9]{0,5}|0[1-9][0-9]{0,4}|00[1-9][0-9]{0,3}|000[1-9][0-9]{0,2}"
+    r"|0000[1-9][0-9]?|00000[1-9])0*"
+)
+PRICE_PATTERN = rf"0\.{_FRACTION}"
+# Shares: over 0, at most 14 digits before the point and 6 places after it.
+SIZE_PATTERN = rf"(?:[1-9][0-9]{{0,13}}(?:\.[0-9]{{1,6}}0*)?|0\.{_FRACTION})"
+# Keys and ids FT systems choose: printable ASCII, no spaces.
+TOKEN_PATTERN = r"[\x21-\x7e]+"
 
 
-class StrictSlugField(_StrictString, serializers.SlugField):
-    pass
+class DecimalStringField(PatternField):
+    """A decimal sent as a JSON string ("0.55"), never a float; the pattern bounds it."""
+
+    def __init__(self, pattern: str, *, example: str, message: str, **kwargs: Any) -> None:
+        super().__init__(pattern, max_length=40, message=message, **kwargs)
+        schema = {"type": "string", "pattern": f"^{pattern}$", "maxLength": 40, "example": example}
+        extend_schema_field(schema)(cast(Any, self))
+
+    def run_validation(self, data: Any = empty) -> Decimal | None:
+        text = super().run_validation(data)
+        return None if text is None else Decimal(text)
 
 
-class StrictRegexField(_StrictString, serializers.RegexField):
-    pass
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: DRF's would take "12", 12.0 and true (as 1)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError("Must be an integer.")
+        return int(super().to_internal_value(data))
+
+
+# RFC 3339's date-time (what the schema's `format: date-time` means): a date, "T", a time
+# with seconds, an optional fraction and a UTC offset; Django's parser would also take a
+# bare date or a time without an offset. Years 1970–2999: in UTC, whatever the offset, the
+# time stays one PostgreSQL and Python can hold.
+_RFC3339 = (
+    r"(?:19[7-9][0-9]|2[0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt]"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": f"^{_RFC3339}$",
+        "example": "2026-11-26T06:00:00Z",
+    }
+)
+class StrictDateTimeField(serializers.DateTimeField):
+    """An RFC 3339 date-time string with its offset, nothing looser."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if not isinstance(value, str) or not re.fullmatch(_RFC3339, value):
+            raise serializers.ValidationError(
+                'Must be an RFC 3339 date-time with its offset, e.g. "2026-11-26T06:00:00Z".'
+            )
+        try:  # Python reads at most 6 fraction digits, and "z" only in upper case
+            whole, dot, rest = value.upper().partition(".")
+            if dot:
+                digits = len(rest) - len(rest.lstrip("0123456789"))
+                rest = rest[:digits][:6] + rest[digits:]
+            return datetime.fromisoformat(whole + dot + rest).astimezone(UTC)
+        except ValueError:  # 31 February
+            raise serializers.ValidationError("Not a calendar date.") from None
 
 
 class SignalInputSerializer(serializers.Serializer[dict[str, Any]]):
-    strategy = StrictSlugField(max_length=64)
-    idempotency_key = StrictCharField(max_length=255)
-    token_id = StrictRegexField(r"^[0-9A-Za-z_\-]{1,100}$", max_length=100)
+    strategy = PatternField(
+        r"[-a-zA-Z0-9_]+", max_length=64, message="Letters, digits, hyphens and underscores."
+    )
+    idempotency_key = PatternField(
+        TOKEN_PATTERN, max_length=255, message="Printable ASCII without spaces."
+    )
+    token_id = PatternField(
+        r"[0-9A-Za-z_\-]+", max_length=100, message="Letters, digits, hyphens and underscores."
+    )
     side = serializers.ChoiceField(choices=Side.values)
     price = DecimalStringField(
-        places=6, max_digits=10, greater_than=Decimal(0), less_than=Decimal(1)
+        PRICE_PATTERN,
+        example="0.55",
+        message='Over 0 and under 1, at most 6 decimal places, e.g. "0.55".',
     )
     size = DecimalStringField(
-        places=6, max_digits=20, greater_than=Decimal(0), required=False, allow_null=True
+        SIZE_PATTERN,
+        example="25",
+        message='Over 0, at most 14 digits and 6 decimal places, e.g. "25" or "12.5".',
+        required=False,
+        allow_null=True,
     )
-    ft_signal_id = StrictCharField(max_length=128)
-    ft_created_at = serializers.DateTimeField()
-    condition_id = StrictRegexField(
-        r"^(0x[0-9a-fA-F]{64})?$", max_length=66, required=False, allow_blank=True
+    ft_signal_id = PatternField(
+        TOKEN_PATTERN, max_length=128, message="Printable ASCII without spaces."
     )
-    max_slippage_bps = serializers.IntegerField(
+    ft_created_at = StrictDateTimeField()
+    condition_id = PatternField(
+        r"0x[0-9a-fA-F]{64}",
+        max_length=66,
+        message="0x and 64 hex digits.",
+        required=False,
+        allow_blank=True,
+    )
+    max_slippage_bps = StrictIntegerField(
         min_value=0, max_value=10_000, required=False, allow_null=True
     )
-    leader = StrictRegexField(
-        r"^(0x[0-9a-fA-F]{40})?$", max_length=42, required=False, allow_blank=True
+    leader = PatternField(
+        r"0x[0-9a-fA-F]{40}",
+        max_length=42,
+        message="0x and 40 hex digits.",
+        required=False,
+        allow_blank=True,
     )
 
 
@@ -201,9 +261,13 @@ class SignalIntakeApi(APIView):
         payload = _json_object(request.body)
         if payload is None:
             return _bad_request({"non_field_errors": ["The body must be a JSON object."]})
-        if "strategy" in payload and not isinstance(payload["strategy"], str):
-            # Typed before any authorisation decision: a number is not "no strategy named".
-            return _bad_request({"strategy": ["Must be a string."]})
+        if "strategy" in payload:
+            # Checked before any authorisation decision: a number is not "no strategy named",
+            # and a name no strategy can have is bad input, not somebody else's strategy.
+            try:
+                _signal_input().fields["strategy"].run_validation(payload["strategy"])
+            except serializers.ValidationError as error:
+                return _bad_request({"strategy": error.detail})
         signed = _for_named_strategy(request, payload, client.signed)
         try:
             validated = _signal_input().run_validation(payload)

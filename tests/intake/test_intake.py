@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,8 @@ from tests.risk.helpers import (
     row_counts,
     signal_body,
 )
+
+D = Decimal
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +102,33 @@ def test_same_key_with_another_body_answers_422_and_writes_nothing(setup) -> Non
         # Decimal strings in ASCII only: Arabic-Indic "٠٫٥" is no price.
         ("price", "\u0660\u066b\u0665"),
         ("size", "\u0661\u0660"),
+        # What the schema's patterns refuse, the validation refuses: no padding, no exponent,
+        # no trailing newline, nothing at or past the bounds.
+        ("price", " 0.5"),
+        ("price", "0.5\n"),
+        ("price", "5e-1"),
+        ("price", ".5"),
+        ("price", "0.000000"),
+        ("price", "0.9999991"),
+        ("size", "0"),
+        ("size", "0.0000001"),
+        ("size", "100000000000000"),
+        ("size", "1.1234567"),
+        ("idempotency_key", ""),
+        ("idempotency_key", "with space"),
+        ("idempotency_key", "k" * 256),
+        ("ft_signal_id", "f" * 129),
+        ("ft_signal_id", "tab\there"),
+        ("max_slippage_bps", "5"),
+        ("max_slippage_bps", 5.0),
+        ("max_slippage_bps", True),
+        ("max_slippage_bps", 10_001),
+        ("ft_created_at", "2026-11-26"),
+        ("ft_created_at", "2026-11-26T06:00:00"),
+        ("ft_created_at", "2026-11-26 06:00:00Z"),
+        ("ft_created_at", "2026-02-31T06:00:00Z"),
+        ("ft_created_at", "1969-12-31T23:59:59Z"),
+        ("condition_id", "0x" + "a" * 64 + "\n"),
     ],
 )
 def test_bad_field_answers_400_naming_the_field_and_writes_nothing(setup, field, value) -> None:
@@ -110,6 +140,33 @@ def test_bad_field_answers_400_naming_the_field_and_writes_nothing(setup, field,
     assert response.status_code == 400
     assert field in response.json()
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("price", "0.000001", D("0.000001")),
+        ("price", "0.999999", D("0.999999")),
+        ("price", "0.5000000000", D("0.5")),  # trailing zeros are the same price
+        ("size", "99999999999999.999999", D("99999999999999.999999")),
+        ("size", "0.000001", D("0.000001")),
+        ("idempotency_key", "k" * 255, "k" * 255),
+        ("ft_signal_id", "f" * 128, "f" * 128),
+        ("max_slippage_bps", 10_000, 10_000),
+        ("ft_created_at", "2026-11-26t08:00:00.123456789+02:00", "2026-11-26T06:00:00.123456Z"),
+        ("ft_created_at", "1970-01-01T00:00:00z", "1970-01-01T00:00:00Z"),
+    ],
+)
+def test_values_at_the_bounds_are_taken(setup, field, value, stored) -> None:
+    strategy, yes, credential, secret = setup
+    response = post_signal(
+        Client(), credential, secret, signal_body(strategy, yes, **{field: value})
+    )
+    assert response.status_code == 201, response.content
+    signal = Signal.objects.get()
+    if field == "ft_created_at":
+        stored = datetime.fromisoformat(stored)
+    assert getattr(signal, field) == stored
 
 
 def test_missing_fields_answer_400_per_field(setup) -> None:
@@ -130,7 +187,18 @@ def test_a_strategy_that_is_not_a_string_is_400_before_any_authorisation(setup, 
     before = row_counts()
     body = signal_body(strategy, yes) | {"strategy": named}
     response = post_signal(Client(), credential, secret, body)
-    assert response.status_code == 400 and response.json() == {"strategy": ["Must be a string."]}
+    assert response.status_code == 400 and list(response.json()) == ["strategy"]
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("named", ["", "no spaces", "ünïcode", "x" * 65])
+def test_a_name_no_strategy_can_have_is_400_not_401(setup, named) -> None:
+    strategy, yes, credential, secret = setup
+    before = row_counts()
+    response = post_signal(
+        Client(), credential, secret, signal_body(strategy, yes) | {"strategy": named}
+    )
+    assert response.status_code == 400 and list(response.json()) == ["strategy"]
     assert row_counts() == before
 
 
