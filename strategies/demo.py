@@ -179,7 +179,7 @@ def _ft_signal(number: int, raw: str) -> FtSignal:
     return FtSignal(
         line=number,
         at=_seconds(data["at"]),
-        ft_signal_id=_text(data, "ft_signal_id", limit=100),
+        ft_signal_id=_signal_id(data["ft_signal_id"]),
         market=_text(data, "market"),
         outcome=_text(data, "outcome"),
         side=_side(data["side"]),
@@ -207,6 +207,13 @@ def _text(data: dict[str, Any], key: str, *, limit: int = 200) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise ValueError(f"{key}: must be a non-empty string of at most {limit} characters")
     return value.strip()
+
+
+def _signal_id(value: Any) -> str:
+    # What LT's signal API takes as an id (and the demo's idempotency keys are built from).
+    if not isinstance(value, str) or not re.fullmatch(r"[\x21-\x7e]{1,100}", value):
+        raise ValueError("ft_signal_id: 1 to 100 printable ASCII characters, no spaces")
+    return value
 
 
 def _side(value: Any) -> str:

@@ -204,6 +204,8 @@ def _line(drop: str = "", **changes: object) -> str:
         ([_line(at=9), _line(ft_signal_id="b")], "demo.jsonl:2: at 0 is before the previous"),
         ([_line(), "", _line()], "demo.jsonl:3: ft_signal_id 'a' appears twice"),
         ([_line(leader="bob")], "demo.jsonl:1: leader: must be a 0x-prefixed"),
+        ([_line(ft_signal_id="a b")], "demo.jsonl:1: ft_signal_id: 1 to 100 printable ASCII"),
+        ([_line(ft_signal_id="x" * 101)], "demo.jsonl:1: ft_signal_id: 1 to 100 printable"),
         ([""], "demo.jsonl: no signals in the file"),
     ],
 )  # fmt: skip
