@@ -307,6 +307,18 @@ CHAIN_CONTRACTS: dict[str, str] = env.json(
         "neg_risk_adapter": "0xd91E80cF2E7be2e162c6513ceD06f1dD0dA35296",
         # NegRiskAdapter unwraps to its own collateral (USDC.e on Polygon): check on a fork.
         "neg_risk_payout_token": "0x2791Bca1f2de4661ED88A30C99A7a9449Aa84174",
+        # Wallet factories: docs.polymarket.com/resources/contract-addresses ("Wallet Factory
+        # Contracts"). The proxy wallets' GSN relay hub and both wallets' init code hashes:
+        # Polymarket's builder-relayer-client (src/config/index.ts, src/constants/index.ts).
+        "proxy_factory": "0xaB45c5A4B0c941a2F231C04C3f49182e1A254052",
+        "proxy_relay_hub": "0xD216153c06E857cD7f72665E0aF1d7D82172F494",
+        "proxy_init_code_hash": (
+            "0xd21df8dc65880a8606f09fe0ce3df9b8869287ab0b058be05aa9e8af6330a00b"
+        ),
+        "safe_factory": "0xaacFeEa03eb1561C4e67d661e40682Bd20E3541b",
+        "safe_init_code_hash": (
+            "0x2bce2127ff07fb632d16c8347c4ebf501f4841168bed00d9e6ef715ddb6fcecf"
+        ),
     },
 )
 # Blocks on top of the receipt's before a redeem is booked (Polygon: see reliability.md §4).

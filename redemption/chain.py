@@ -14,20 +14,24 @@ from typing import Any, cast
 
 import requests
 from django.conf import settings
+from eth_abi.exceptions import InsufficientDataBytes
 from eth_account import Account
 from hexbytes import HexBytes
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import TransactionNotFound
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError, TransactionNotFound
 from web3.providers import HTTPProvider
-from web3.types import RPCEndpoint, RPCResponse
+from web3.types import RPCEndpoint, RPCResponse, TxParams
 
 from contracts import abi, ctf_ids
 
 from .models import RedemptionRoute, WalletType
 
 ZERO_BYTES32 = b"\x00" * 32
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ERC1155_RECEIVED = bytes.fromhex("f23a6e61")  # onERC1155Received's selector, the accept value
+ERC1155_BATCH_RECEIVED = bytes.fromhex("bc197c81")
 BATCH_SIZE = 500
 TRANSFER_TOPIC = Web3.keccak(text="Transfer(address,address,uint256)")
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (requests.RequestException, OSError)
@@ -63,9 +67,13 @@ class Contracts:
     neg_risk_adapter: str
     neg_risk_payout_token: str
     # Smart-wallet contracts the relayer path signs for (proxy wallets sign the factory and
-    # hub addresses); empty where not configured.
+    # hub addresses) and the init code hashes their wallets' addresses derive from
+    # (contracts/wallet_addresses.py); empty where not configured.
     proxy_factory: str = ""
     proxy_relay_hub: str = ""
+    proxy_init_code_hash: str = ""
+    safe_factory: str = ""
+    safe_init_code_hash: str = ""
     deposit_wallet_factory: str = ""
 
     @classmethod
@@ -83,12 +91,24 @@ class Contracts:
             ),
             proxy_factory=_optional_address(get("proxy_factory")),
             proxy_relay_hub=_optional_address(get("proxy_relay_hub")),
+            proxy_init_code_hash=_optional_hash(get("proxy_init_code_hash")),
+            safe_factory=_optional_address(get("safe_factory")),
+            safe_init_code_hash=_optional_hash(get("safe_init_code_hash")),
             deposit_wallet_factory=_optional_address(get("deposit_wallet_factory")),
         )
 
 
 def _optional_address(value: str | None) -> str:
     return Web3.to_checksum_address(value) if value else ""
+
+
+def _optional_hash(value: str | None) -> str:
+    if not value:
+        return ""
+    raw = HexBytes(value)
+    if len(raw) != 32:
+        raise ValueError(f"{value!r} is not a 32-byte hash")
+    return raw.to_0x_hex()
 
 
 @dataclass(frozen=True)
@@ -236,6 +256,55 @@ class Chain:
             gas_used=int(raw["gasUsed"]),
             logs=[dict(log) for log in raw["logs"]],
         )
+
+    @_retry_read
+    def sent_call(self, tx_hash: str) -> tuple[str, str] | None:
+        """(to, input data) of a transaction, None when the node does not know it."""
+        try:
+            tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return None
+        return str(tx.get("to") or ""), HexBytes(tx["input"]).to_0x_hex()
+
+    # --- smart wallets (reads) -------------------------------------------------------------
+
+    @_retry_read
+    def has_code(self, address: str) -> bool:
+        return len(self.w3.eth.get_code(Web3.to_checksum_address(address))) > 0
+
+    @_retry_read
+    def safe_nonce(self, safe: str) -> int:
+        """The Safe's own next transaction nonce (what its next signature must carry)."""
+        return int(self._at("SafeWallet", safe).functions.nonce().call())
+
+    @_retry_read
+    def safe_is_owner(self, safe: str, account: str) -> bool:
+        owner = Web3.to_checksum_address(account)
+        return bool(self._at("SafeWallet", safe).functions.isOwner(owner).call())
+
+    @_retry_read
+    def relay_hub_nonce(self, owner: str) -> int:
+        """The relay hub's next nonce for a proxy wallet's owner."""
+        hub = self._at("ProxyRelayHub", self.contracts.proxy_relay_hub)
+        return int(hub.functions.getNonce(Web3.to_checksum_address(owner)).call())
+
+    @_retry_read
+    def accepts_positions(self, wallet: str) -> bool:
+        """Whether `wallet` takes ERC-1155 positions from the CTF: both receiver hooks answer
+        their selector when the CTF asks, as a transfer would. A Safe without a fallback
+        handler answers nothing and so refuses them."""
+        holder = self._at("SafeFallbackHandler", wallet)  # any ERC-1155 receiver ABI will do
+        sender: TxParams = {"from": self.contracts.ctf}
+        single = holder.functions.onERC1155Received(self.contracts.ctf, ZERO_ADDRESS, 0, 0, b"")
+        batch = holder.functions.onERC1155BatchReceived(
+            self.contracts.ctf, ZERO_ADDRESS, [], [], b""
+        )
+        try:
+            answers = (single.call(sender), batch.call(sender))
+        except (ContractLogicError, BadFunctionCallOutput, InsufficientDataBytes):
+            return False
+        expected = (ERC1155_RECEIVED, ERC1155_BATCH_RECEIVED)
+        return tuple(bytes(a) for a in answers) == expected
 
     @_retry_read
     def is_known(self, tx_hash: str) -> bool:

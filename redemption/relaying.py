@@ -4,7 +4,12 @@ One call = one `RelayedTransaction`: signed for the wallet's next nonce, stored 
 body, then posted; its state follows the relayer's until the chain has it. After a crash
 the stored body is found by the relayer's own listing or posted again — the wallet nonce in
 the signature makes a second execution impossible, so at most one call per row reaches the
-chain, and a new signature is made only after the relayer declared the old one dead.
+chain, and a new signature is made only after the old one is dead: refused or failed by the
+relayer, or mined without doing what it was signed for.
+
+A mined receipt is not success: the proxy wallets' relay hub never reverts when the call it
+relays fails, so the call's own events decide (wallet_outcomes.py). The nonce a signature
+carries is the relayer's, checked against the wallet's (or the hub's) own on the chain.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from .relayer import (
     RelayerError,
     get_relayer,
 )
+from .wallet_outcomes import proxy_call_failure, safe_call_failure
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,11 @@ OPEN_STATES = (RelayState.SIGNED, RelayState.NEW, RelayState.EXECUTED, RelayStat
 
 class RelayedCallFailed(Exception):
     """The relayer refused the call or it failed on-chain: a new attempt needs a new nonce."""
+
+
+class WalletNotReady(Exception):
+    """No call can be signed for the wallet now (no Safe deployed, or the relayer's nonce is not
+    the chain's): nothing was signed, try again later."""
 
 
 def relayed_sign(
@@ -67,12 +78,13 @@ def relayed_sign(
     signer = signer_address()
     contracts = chain.contracts
     if wallet_type == WalletType.SAFE:
-        nonce = relayer.nonce(signer, NONCE_TYPES[wallet_type])
+        nonce = _safe_nonce(chain, relayer, signer=signer, safe=wallet)
         body = wallet_calls.safe_request(
             private_key=key, chain_id=chain.chain_id, safe=wallet, to=to, data=data, nonce=nonce
         )
     elif wallet_type == WalletType.PROXY:
-        relay, nonce = relayer.relay_payload(signer)
+        relay, relayer_nonce = relayer.relay_payload(signer)
+        nonce = _agreed(relayer_nonce, chain.relay_hub_nonce(signer), what="the relay hub's")
         body = wallet_calls.proxy_request(
             private_key=key,
             proxy_factory=contracts.proxy_factory,
@@ -107,6 +119,24 @@ def relayed_sign(
         data=data,
         request=body,
     )
+
+
+def _safe_nonce(chain: Chain, relayer: RelayerClient, *, signer: str, safe: str) -> int:
+    if not chain.has_code(safe):
+        raise WalletNotReady(f"no Safe is deployed at {safe}")
+    relayer_nonce = relayer.nonce(signer, NONCE_TYPES[WalletType.SAFE])
+    return _agreed(relayer_nonce, chain.safe_nonce(safe), what="the Safe's own")
+
+
+def _agreed(relayer_nonce: int, chain_nonce: int, *, what: str) -> int:
+    """The nonce to sign, when the relayer's and the chain's agree. A relayer behind the chain
+    would have LT sign a used nonce (a dead signature); one ahead of it, a call that waits
+    behind calls that may never run: either way sign nothing until they agree."""
+    if relayer_nonce != chain_nonce:
+        raise WalletNotReady(
+            f"the relayer's next nonce {relayer_nonce} is not {what} {chain_nonce}"
+        )
+    return chain_nonce
 
 
 def _proxy_gas(chain: Chain, *, wallet: str, to: str, data: str) -> int:
@@ -192,13 +222,41 @@ def relayed_wait(
             if state.state in ON_CHAIN_STATES and state.tx_hash:
                 receipt = chain.receipt(state.tx_hash)
                 if receipt is not None:
-                    if receipt.status != 1:
-                        _record_failure(relayed, RelayState.FAILED, "reverted on-chain")
-                        raise RelayedCallFailed(f"relayed call {state.tx_hash} reverted")
+                    _check_outcome(relayed, chain=chain, receipt=receipt)
                     return receipt
         if time.monotonic() >= deadline:
             return None
         time.sleep(POLL_SECONDS)
+
+
+def _check_outcome(relayed: RelayedTransaction, *, chain: Chain, receipt: Receipt) -> None:
+    """Raise RelayedCallFailed (recorded) unless the mined transaction did this call."""
+    failure = "reverted on-chain" if receipt.status != 1 else _call_failure(relayed, chain, receipt)
+    if failure:
+        _record_failure(relayed, RelayState.FAILED, failure)
+        raise RelayedCallFailed(f"relayed call {receipt.tx_hash}: {failure}")
+
+
+def _call_failure(relayed: RelayedTransaction, chain: Chain, receipt: Receipt) -> str | None:
+    if relayed.wallet_type == WalletType.PROXY:
+        return proxy_call_failure(
+            sent=chain.sent_call(receipt.tx_hash),
+            logs=receipt.logs,
+            hub=chain.contracts.proxy_relay_hub,
+            request=relayed.request,
+        )
+    if relayed.wallet_type == WalletType.SAFE:
+        safe_tx_hash = wallet_calls.safe_tx_hash(
+            chain_id=chain.chain_id,
+            safe=relayed.wallet_address,
+            to=relayed.to_address,
+            data=relayed.data,
+            nonce=int(relayed.nonce),
+        )
+        return safe_call_failure(
+            logs=receipt.logs, safe=relayed.wallet_address, safe_tx_hash=safe_tx_hash
+        )
+    return None  # deposit wallets: the receipt's status is all that is read
 
 
 def relayed_confirmed(relayed: RelayedTransaction) -> None:

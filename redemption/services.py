@@ -47,6 +47,7 @@ from .reasons import RedemptionAlert, RedemptionCode
 from .relayer import RelayerUnavailable
 from .relaying import (
     RelayedCallFailed,
+    WalletNotReady,
     relayed_confirmed,
     relayed_open_for,
     relayed_sign,
@@ -76,6 +77,7 @@ TRANSIENT_RETRY = timedelta(seconds=5)  # RPC trouble: soon, without counting an
 FOLLOW_UP = timedelta(seconds=5)  # waiting for a receipt, depth or a replacement
 NOT_RESOLVED_RETRY = timedelta(minutes=5)
 GAS_TOO_HIGH_RETRY = timedelta(minutes=2)  # fees over REDEMPTION_MAX_FEE_GWEI: wait for calm
+WALLET_NOT_READY_RETRY = timedelta(minutes=1)  # nonces disagree or no Safe: nothing was signed
 RECEIPT_POLL_SECONDS = 0.05
 REBROADCASTS_PER_PASS = 2
 BASE_UNIT = Decimal(1).scaleb(-PUSD_PLACES)
@@ -159,6 +161,10 @@ def process_one_redemption(
         log.info("redemption %s: claim lost", redemption.pk)
     except RETRY_SOON as exc:
         _release_quietly(redemption, after=TRANSIENT_RETRY, error=f"RPC: {exc}")
+    except WalletNotReady as exc:
+        # Not an attempt: nothing was signed. A wallet that stays unready raises the overdue
+        # alert an hour after resolution, with this reason as its last error.
+        _release_quietly(redemption, after=WALLET_NOT_READY_RETRY, error=str(exc))
     except Exception as exc:
         log.exception("redemption %s failed", redemption.pk)
         _fail_attempt(redemption, error=f"{type(exc).__name__}: {exc}")

@@ -15,6 +15,10 @@ cleared). Kinds:
 - `heartbeat_loss`: heartbeats are answered but not recorded, so orders get cancelled;
 - `cancel_only`: new orders get 503 "Trading is currently cancel-only ...";
 - `relayer_lost_answer`: the relayer executes a submitted wallet call, then answers 502;
+- `relayer_failed`: the relayer takes a submitted wallet call and gives up on it: the call is
+  `STATE_FAILED` and never reaches the chain;
+- `relayer_nonce_skew`: the relayer's `/nonce` or `/relay-payload` answers one more than the
+  chain's nonce;
 - `ws_drop`: every `every_seconds` of wall time, every WebSocket connection is dropped at once
   (the TCP connection just ends, no close frame), as when the venue restarts; each drop that
   found a connection uses one `count` (None, the default for this kind: until cleared).
@@ -39,6 +43,8 @@ KINDS = frozenset(
         "heartbeat_loss",
         "cancel_only",
         "relayer_lost_answer",
+        "relayer_failed",
+        "relayer_nonce_skew",
         "ws_drop",
     }
 )

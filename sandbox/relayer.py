@@ -8,12 +8,15 @@ headers; the key's address must be the signer (`from`) of what it submits.
 
 The relayer pays the gas from its own account and executes the call at once (the answer is
 `STATE_MINED`, and `STATE_CONFIRMED` on the next read). The wallet contracts check the
-owner's signature and nonce, so a body posted twice executes once: the second post of the
-same wallet nonce gets the first transaction back.
+owner's signature and nonce; a body posted twice executes once (the second post of the same
+signature gets the first transaction back). A transaction that reverts is `STATE_FAILED`. A
+proxy call the relay hub refused or whose call failed is mined like any other (`STATE_MINED`,
+then `STATE_CONFIRMED`): the hub does not revert, and only its events say it failed.
 
 Faults: `{"kind": "status", "path": "/relayer/submit", "status": 502}` refuses before doing
 anything; `{"kind": "relayer_lost_answer"}` executes the call and then answers 502, as a
-relayer whose answer is lost in transit.
+relayer whose answer is lost in transit; `{"kind": "relayer_failed"}` takes the call and gives
+up on it (`STATE_FAILED`, nothing sent).
 """
 
 from __future__ import annotations
@@ -102,13 +105,17 @@ class RelayerRoutes:
         kind = {"SAFE": "safe", "WALLET": "deposit_wallet"}.get(request.arg("type"))
         if kind is None:
             raise ApiError(400, "type must be SAFE or WALLET")
-        return {"nonce": str(self.wallets.nonce(kind, signer))}
+        return {"nonce": str(self.wallets.nonce(kind, signer) + self._skew(request))}
 
     def relay_payload(self, request: Request) -> dict[str, str]:
         signer = _address(request.arg("address"), "address")
         if request.arg("type", "PROXY") != "PROXY":
             raise ApiError(400, "type must be PROXY")
-        return {"address": self.relayer, "nonce": str(self.wallets.nonce("proxy", signer))}
+        nonce = self.wallets.nonce("proxy", signer) + self._skew(request)
+        return {"address": self.relayer, "nonce": str(nonce)}
+
+    def _skew(self, request: Request) -> int:
+        return 1 if self.venue.faults.take("relayer_nonce_skew", request.path) else 0
 
     def deployed(self, request: Request) -> dict[str, bool]:
         return {"deployed": self.wallets.is_deployed(_address(request.arg("address"), "address"))}
@@ -147,24 +154,30 @@ class RelayerRoutes:
         nonce = str(body.get("nonce") or "")
         with self._lock:
             for call in self.calls.values():
-                same_nonce = call.wallet.lower() == wallet.lower() and call.nonce == nonce
-                if same_nonce and call.state not in ("STATE_FAILED", "STATE_INVALID"):
-                    return self._answer(call)  # the same wallet nonce: the same call
+                same_body = call.request.get("signature") == body["signature"]
+                if same_body and call.state not in ("STATE_FAILED", "STATE_INVALID"):
+                    return self._answer(call)  # the same signed call, posted again
             call = RelayedCall(uuid.uuid4().hex, body, wallet, nonce)
             self.calls[call.transaction_id] = call
-            try:
-                call.tx_hash = self.wallets.execute(body, relayer_key=RELAYER_KEY)
-                call.state = "STATE_MINED"
-            except WalletCallReverted as exc:
-                call.state, call.tx_hash, call.error = "STATE_FAILED", exc.tx_hash, exc.reason
-            except (ValueError, KeyError) as exc:
-                call.state, call.error = "STATE_INVALID", str(exc)
+            if self.venue.faults.take("relayer_failed", request.path):
+                call.state, call.error = "STATE_FAILED", "the relayer gave up"
+            else:
+                self._execute(call)
             call.updated_at = time.time()
         if self.venue.faults.take("relayer_lost_answer", request.path):
             raise ApiError(502, "Bad Gateway")
         if call.state == "STATE_INVALID":
             raise ApiError(400, call.error)
         return self._answer(call)
+
+    def _execute(self, call: RelayedCall) -> None:
+        try:
+            call.tx_hash = self.wallets.execute(call.request, relayer_key=RELAYER_KEY)
+            call.state = "STATE_MINED"
+        except WalletCallReverted as exc:
+            call.state, call.tx_hash, call.error = "STATE_FAILED", exc.tx_hash, exc.reason
+        except (ValueError, KeyError) as exc:
+            call.state, call.error = "STATE_INVALID", str(exc)
 
     def _wallet_of(self, kind: str, body: dict[str, Any], signer: str) -> str:
         if kind == "deposit_wallet":

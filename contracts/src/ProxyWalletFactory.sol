@@ -13,20 +13,20 @@ struct ProxyCall {
     bytes data;
 }
 
-/// A Polymarket proxy wallet: holds the owner's positions and calls only for its factory.
+/// The code behind every Polymarket proxy wallet: each wallet is a minimal clone of one
+/// instance of this contract, made by the factory, which is the only caller it obeys.
 contract ProxyWallet is ERC1155Holder, WalletSignatures {
-    address public immutable factory;
-    address public immutable owner;
+    address private owner; // the factory: the wallet's user is known by its address only
 
-    constructor(address owner_) {
-        factory = msg.sender;
-        owner = owner_;
+    function initialize() external {
+        require(owner == address(0), "ProxyWallet: already initialized");
+        owner = msg.sender;
     }
 
     receive() external payable {}
 
-    function execute(ProxyCall[] calldata calls) external payable returns (bytes[] memory returnValues) {
-        require(msg.sender == factory, "ProxyWallet: only the factory");
+    function proxy(ProxyCall[] calldata calls) external payable returns (bytes[] memory returnValues) {
+        require(msg.sender == owner, "ProxyWallet: only the factory");
         returnValues = new bytes[](calls.length);
         for (uint256 i = 0; i < calls.length; i++) {
             require(calls[i].typeCode == 1, "ProxyWallet: only CALL");
@@ -37,44 +37,70 @@ contract ProxyWallet is ERC1155Holder, WalletSignatures {
     }
 }
 
-/// Finds or creates the owner's ProxyWallet (CREATE2, salt keccak256(abi.encodePacked(owner)))
-/// and has it run a batch. Only the relay hub may call `proxy`; the hub appends the owner's
-/// address, already checked against the owner's signature, to the calldata.
+/// Polymarket's proxy wallet factory as deployed on Polygon: a user's wallet is a clone of the
+/// ProxyWallet instance the factory made, created with CREATE2 (salt keccak256(user), the
+/// 20 address bytes packed) on the user's first call, so its address is known before it
+/// exists. The clone's init code is the real factory's: a constructor that delegatecalls the
+/// factory's cloneConstructor("") and returns an EIP-1167 proxy to the implementation.
+///
+/// `proxy` runs a batch from the caller's wallet; behind the relay hub the caller is the
+/// owner the hub appended to the calldata (the hub checked the owner's signature).
 contract ProxyWalletFactory {
-    event ProxyCreated(address owner, address proxy);
-
-    address public immutable hub;
+    address private immutable hub;
+    address private immutable implementation;
 
     constructor(address hub_) {
         hub = hub_;
+        implementation = address(new ProxyWallet());
     }
+
+    function getHubAddr() external view returns (address) {
+        return hub;
+    }
+
+    function getImplementation() external view returns (address) {
+        return implementation;
+    }
+
+    /// Run by each clone's constructor (a delegatecall): nothing to set up.
+    function cloneConstructor(bytes calldata) external {}
 
     function proxy(ProxyCall[] calldata calls) external payable returns (bytes[] memory returnValues) {
-        require(msg.sender == hub, "ProxyWalletFactory: only the relay hub");
-        address owner = _appendedSender();
-        returnValues = ProxyWallet(payable(createProxy(owner))).execute{value: msg.value}(calls);
+        address wallet = makeWallet(_msgSender());
+        returnValues = ProxyWallet(payable(wallet)).proxy{value: msg.value}(calls);
     }
 
-    function createProxy(address owner) public returns (address wallet) {
-        wallet = proxyFor(owner);
+    /// The user's wallet, created if it does not exist yet. Internal on Polygon (the first
+    /// relayed call creates it); public here so the sandbox can deploy one at sign-up, as
+    /// polymarket.com does. Anyone may call it: the address, not the caller, decides whose it is.
+    function makeWallet(address user) public returns (address wallet) {
+        bytes memory code = _cloneCode();
+        bytes32 salt = keccak256(abi.encodePacked(user));
+        wallet = address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), address(this), salt, keccak256(code))))));
         if (wallet.code.length > 0) return wallet;
-        ProxyWallet created = new ProxyWallet{salt: _salt(owner)}(owner);
-        require(address(created) == wallet, "ProxyWalletFactory: address mismatch");
-        emit ProxyCreated(owner, wallet);
+        address created;
+        assembly {
+            created := create2(0, add(code, 0x20), mload(code), salt)
+        }
+        require(created == wallet, "ProxyWalletFactory: create2 failed");
+        ProxyWallet(payable(wallet)).initialize();
     }
 
-    function proxyFor(address owner) public view returns (address) {
-        bytes32 initCode = keccak256(abi.encodePacked(type(ProxyWallet).creationCode, abi.encode(owner)));
-        bytes32 hash = keccak256(abi.encodePacked(bytes1(0xff), address(this), _salt(owner), initCode));
-        return address(uint160(uint256(hash)));
+    function _cloneCode() private view returns (bytes memory) {
+        return bytes.concat(
+            hex"3d3d606380380380913d393d73",
+            bytes20(address(this)),
+            hex"5af4602a57600080fd5b602d8060366000396000f3363d3d373d3d3d363d73",
+            bytes20(implementation),
+            hex"5af43d82803e903d91602b57fd5bf3",
+            abi.encodeWithSignature("cloneConstructor(bytes)", new bytes(0))
+        );
     }
 
-    function _salt(address owner) private pure returns (bytes32) {
-        return keccak256(abi.encodePacked(owner));
-    }
-
-    function _appendedSender() private pure returns (address sender) {
-        require(msg.data.length >= 24, "ProxyWalletFactory: no appended sender");
+    /// GSN v1's rule: behind the hub the sender is the address the hub appended; anyone else
+    /// calling directly acts for themselves.
+    function _msgSender() private view returns (address sender) {
+        if (msg.sender != hub || msg.data.length < 24) return msg.sender;
         assembly {
             sender := shr(96, calldataload(sub(calldatasize(), 20)))
         }

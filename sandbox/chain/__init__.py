@@ -12,6 +12,7 @@ Python API (used by `lt_sandbox`, the sandbox venue and the tests):
     chain.transfer_position(from_key, to, token_id, base_units)  # signed by the holder's key
     chain.move_position(from_address, to, token_id, base_units)  # any holder (impersonation)
     chain.move_pusd(from_address, to, base_units)    # any holder's pUSD (impersonation)
+    chain.act_as(address, contract_call)             # any call as any address (impersonation)
     chain.collect_pusd(from_address, base_units)     # pUSD into the faucet (the exchange's hand)
     chain.split_from_pusd(m, base_units)             # the faucet's pUSD → both outcomes (mint)
     chain.merge_to_pusd(m, base_units)               # the faucet's outcomes → pUSD (merge)

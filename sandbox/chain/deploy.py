@@ -207,6 +207,10 @@ class SandboxChain:
         call = self.pusd.functions.transfer(Web3.to_checksum_address(to), amount)
         self._impersonated(sender, call)
 
+    def act_as(self, sender: str, call: Any) -> None:
+        """Send a contract call as any address, a wallet contract included (impersonation)."""
+        self._impersonated(Web3.to_checksum_address(sender), call)
+
     def _impersonated(self, sender: str, call: Any) -> None:
         rpc = self.w3.provider.make_request
         rpc(RPCEndpoint("anvil_setBalance"), [sender, hex(10**18)])

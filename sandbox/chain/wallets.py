@@ -3,21 +3,26 @@
 Their owners cannot send transactions from them; the owner signs a wallet call (see
 redemption/wallet_calls.py) and the relayer executes it. `SandboxWallets.execute` is that
 relayer's on-chain half: it takes a `/submit` body and sends the matching transaction.
+
+The factories place wallets where Polymarket's do (contracts/wallet_addresses.py derives
+them, for LT and for this module alike), and the proxy wallets' relay hub answers as GSN v1's
+does: a relayed call that fails or is refused leaves a successful receipt and says so only in
+the hub's events (redemption/wallet_outcomes.py reads them).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
 
-from contracts import artifact
+from contracts import artifact, wallet_addresses
 
 from .deploy import SANDBOX_GAS, _deploy
 
@@ -25,22 +30,20 @@ if TYPE_CHECKING:
     from .deploy import SandboxChain
 
 
-@dataclass(frozen=True)
-class _Kind:
-    contract: str  # the wallet's artifact
-    create: str  # the factory's functions
-    address_of: str
-
-
-# Keyed by the values of redemption's WalletType.
-_KINDS = {
-    "safe": _Kind("SafeWallet", "createSafe", "safeFor"),
-    "proxy": _Kind("ProxyWallet", "createProxy", "proxyFor"),
-    "deposit_wallet": _Kind("DepositWallet", "createWallet", "walletFor"),
-}
+# Keyed by the values of redemption's WalletType: the contract whose ABI a wallet answers.
+_KINDS = {"safe": "SafeWallet", "proxy": "ProxyWallet", "deposit_wallet": "DepositWallet"}
 KINDS = tuple(_KINDS)
-_ADDRESS_KEYS = ("safe_factory", "proxy_relay_hub", "proxy_factory", "deposit_wallet_factory")
+_ADDRESS_KEYS = (
+    "safe_factory",
+    "safe_init_code_hash",
+    "proxy_relay_hub",
+    "proxy_factory",
+    "proxy_init_code_hash",
+    "deposit_wallet_factory",
+)
 RECEIPT_TIMEOUT = 30
+PROXY_TX_GAS_OVERHEAD = 500_000  # the hub's and factory's gas around the signed call's limit
+MAX_TX_GAS = 29_000_000  # under anvil's 30 M block gas limit
 
 
 class WalletCallReverted(RuntimeError):
@@ -71,6 +74,7 @@ class SandboxWallets:
         self.deposit_wallet_factory = self._at(
             "DepositWalletFactory", chain.addresses["deposit_wallet_factory"]
         )
+        self.addresses = chain.addresses
         self._factories = {
             "safe": self.safe_factory,
             "proxy": self.proxy_factory,
@@ -79,47 +83,93 @@ class SandboxWallets:
 
     @classmethod
     def deploy(cls, chain: SandboxChain) -> dict[str, str]:
-        """Deploy the factories and the relay hub; their addresses by `chain.addresses` key."""
+        """Deploy the factories (with the Safe's master copy and fallback handler) and the
+        relay hub: their addresses, and the init code hashes their wallets' addresses derive
+        from, by `chain.addresses` key (LT's CHAIN_CONTRACTS takes the same keys)."""
         w3, deployer = chain.w3, chain.deployer
         hub = _deploy(w3, deployer, "ProxyRelayHub")
+        proxy_factory = _deploy(w3, deployer, "ProxyWalletFactory", hub)
+        master_copy = _deploy(w3, deployer, "SafeWallet")
+        handler = _deploy(w3, deployer, "SafeFallbackHandler")
+        safe_factory = _deploy(w3, deployer, "SafeFactory", master_copy, handler)
+        implementation = (
+            w3.eth.contract(
+                address=Web3.to_checksum_address(proxy_factory),
+                abi=artifact("ProxyWalletFactory")["abi"],
+            )
+            .functions.getImplementation()
+            .call()
+        )
+        safe_code = (
+            w3.eth.contract(
+                address=Web3.to_checksum_address(safe_factory), abi=artifact("SafeFactory")["abi"]
+            )
+            .functions.getContractBytecode()
+            .call()
+        )
         return {
-            "safe_factory": _deploy(w3, deployer, "SafeFactory"),
+            "safe_factory": safe_factory,
+            "safe_init_code_hash": "0x" + keccak(safe_code).hex(),
             "proxy_relay_hub": hub,
-            "proxy_factory": _deploy(w3, deployer, "ProxyWalletFactory", hub),
+            "proxy_factory": proxy_factory,
+            "proxy_init_code_hash": wallet_addresses.proxy_init_code_hash(
+                factory=proxy_factory, implementation=implementation
+            ),
             "deposit_wallet_factory": _deploy(w3, deployer, "DepositWalletFactory"),
         }
 
     # --- wallets -----------------------------------------------------------------------------
 
     def create(self, kind: str, owner: str) -> str:
-        """Deploy `owner`'s wallet of this kind (a no-op when it exists); its address."""
+        """Deploy `owner`'s wallet of this kind (a no-op when it exists), as polymarket.com
+        does at sign-up; its address."""
         owner = Web3.to_checksum_address(owner)
-        create = self._factory(kind).get_function_by_name(_kind(kind).create)
-        self.chain._transact(create(owner))
-        return self.address_for(kind, owner)
+        factory = self._factory(kind)
+        if kind == "safe":
+            self.chain._transact(factory.functions.createSafe(owner))
+        elif kind == "proxy":
+            self.chain._transact(factory.functions.makeWallet(owner))
+        else:
+            self.chain._transact(factory.functions.createWallet(owner))
+        wallet = self.address_for(kind, owner)
+        if not self.is_deployed(wallet):
+            raise RuntimeError(f"the {kind} factory did not create {owner}'s wallet at {wallet}")
+        return wallet
 
     def address_for(self, kind: str, owner: str) -> str:
-        """The wallet's CREATE2 address, deployed or not."""
-        address_of = self._factory(kind).get_function_by_name(_kind(kind).address_of)
-        return str(address_of(Web3.to_checksum_address(owner)).call())
+        """The wallet's CREATE2 address, deployed or not: LT's own derivation for Safes and
+        proxy wallets (the one it checks FUNDER_ADDRESS with), the factory's for the rest."""
+        owner = Web3.to_checksum_address(owner)
+        factory = self._factory(kind)
+        if kind == "safe":
+            return wallet_addresses.safe_address(
+                owner, factory=factory.address, init_code_hash=self.addresses["safe_init_code_hash"]
+            )
+        if kind == "proxy":
+            return wallet_addresses.proxy_wallet_address(
+                owner,
+                factory=factory.address,
+                init_code_hash=self.addresses["proxy_init_code_hash"],
+            )
+        return str(factory.functions.walletFor(owner).call())
 
     def wallet(self, kind: str, address: str) -> Contract:
         """The wallet contract at `address` (SafeWallet, ProxyWallet or DepositWallet)."""
-        return self._at(_kind(kind).contract, address)
+        return self._at(_contract(kind), address)
 
     def is_deployed(self, address: str) -> bool:
         return len(self.w3.eth.get_code(Web3.to_checksum_address(address))) > 0
 
     def nonce(self, kind: str, owner_or_wallet: str) -> int:
-        """The next nonce a signed call must carry, given the owner or the wallet: the Safe's
-        or deposit wallet's own counter; for proxy wallets the relay hub's, per owner."""
+        """The next nonce a signed call must carry: the Safe's or deposit wallet's own counter
+        (given the owner or the wallet); for proxy wallets the relay hub's, per owner (given
+        the owner: a proxy wallet does not know its user)."""
         address = Web3.to_checksum_address(owner_or_wallet)
         deployed = self.is_deployed(address)  # an owner is an EOA: no code
         if kind == "proxy":
-            owner = address
             if deployed:
-                owner = self.wallet(kind, address).functions.owner().call()
-            result: int = self.proxy_relay_hub.functions.getNonce(owner).call()
+                raise ValueError("a proxy wallet's nonce is its owner's at the relay hub")
+            result: int = self.proxy_relay_hub.functions.getNonce(address).call()
             return result
         wallet = address if deployed else self.address_for(kind, address)
         if not self.is_deployed(wallet):
@@ -132,7 +182,10 @@ class SandboxWallets:
     def execute(self, request: dict[str, Any], *, relayer_key: str) -> str:
         """Send the transaction a `/submit` body asks for, from the relayer's account; the tx
         hash once mined. Raises WalletCallReverted when it reverts, ValueError when the body
-        cannot be executed here (unknown type, another hub or relay, no Safe deployed)."""
+        cannot be executed here (unknown type, another hub or relay, no Safe deployed).
+
+        A proxy call the hub refused or whose call failed does not revert: its hash comes back
+        like any other, and only the hub's events in the receipt tell."""
         relayer = Account.from_key(relayer_key).address
         kind = request.get("type")
         if kind == "SAFE":
@@ -143,11 +196,16 @@ class SandboxWallets:
             contract, fn, args = self._deposit_wallet_call(request)
         else:
             raise ValueError(f"unknown relayer request type {kind!r}")
+        gas = SANDBOX_GAS
+        if kind == "PROXY":
+            # The hub refuses a transaction that cannot give the call its signed gas limit.
+            signed_limit = int(request["signatureParams"]["gasLimit"])
+            gas = min(signed_limit + PROXY_TX_GAS_OVERHEAD, MAX_TX_GAS)
         tx = {
             "from": relayer,
             "to": contract.address,
             "data": contract.encode_abi(fn, args=args),
-            "gas": SANDBOX_GAS,
+            "gas": gas,
         }
         tx_hash = self._send(tx, relayer_key)
         receipt = self.w3.eth.wait_for_transaction_receipt(
@@ -240,7 +298,7 @@ class SandboxWallets:
         return "unknown (the replayed call succeeds)"
 
     def _factory(self, kind: str) -> Contract:
-        _kind(kind)  # a clear error for an unknown kind
+        _contract(kind)  # a clear error for an unknown kind
         return self._factories[kind]
 
     def _at(self, name: str, address: str) -> Contract:
@@ -249,7 +307,7 @@ class SandboxWallets:
         )
 
 
-def _kind(kind: str) -> _Kind:
+def _contract(kind: str) -> str:
     if kind not in _KINDS:
         raise ValueError(f"unknown wallet kind {kind!r} (one of {', '.join(KINDS)})")
     return _KINDS[kind]

@@ -47,7 +47,13 @@ def no_backoff(monkeypatch):
 
     from redemption import services
 
-    for name in ("RETRY_BASE", "TRANSIENT_RETRY", "FOLLOW_UP", "NOT_RESOLVED_RETRY"):
+    for name in (
+        "RETRY_BASE",
+        "TRANSIENT_RETRY",
+        "FOLLOW_UP",
+        "NOT_RESOLVED_RETRY",
+        "WALLET_NOT_READY_RETRY",
+    ):
         monkeypatch.setattr(services, name, timedelta(0))
 
 

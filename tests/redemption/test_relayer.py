@@ -9,9 +9,11 @@ from decimal import Decimal
 import httpx
 import pytest
 from django.db import connection
+from eth_account import Account
 
 from execution.models import PositionStatus
 from ltproject.domain import TradingMode
+from redemption import wallet_calls
 from redemption.chain import Chain
 from redemption.merging import merges_plan
 from redemption.models import (
@@ -25,9 +27,11 @@ from redemption.models import (
 from redemption.reasons import RedemptionCode
 from redemption.resolution import resolutions_detect
 from redemption.services import redemptions_process
+from sandbox.chain import SandboxChain, SandboxWallets
+from sandbox.relayer import RELAYER_KEY
 from sandbox.testing import SandboxHandle
 from tests.factories import PositionFactory, StrategyFactory
-from tests.redemption.conftest import WALLET, new_market
+from tests.redemption.conftest import WALLET, WALLET_KEY, new_market
 
 SIGNATURE_TYPES = {"proxy": 1, "safe": 2, "deposit_wallet": 3}
 
@@ -196,3 +200,161 @@ def test_three_workers_at_once_redeem_a_safe_position_once(
 def venue_calls(venue: SandboxHandle) -> list[dict]:
     headers = {"RELAYER_API_KEY": "k", "RELAYER_API_KEY_ADDRESS": WALLET}
     return httpx.get(f"{venue.url}/relayer/transactions", headers=headers).json()
+
+
+# --- a relayed call that fails is a failure, whatever the receipt says ----------------------------
+
+
+def owner_relays(sandbox_chain: SandboxChain, chain: Chain, call: tuple[str, str]) -> None:
+    """The signer's own proxy call, relayed outside LT (from another app of the same owner):
+    it uses up the hub nonce it was signed for."""
+    wallets = SandboxWallets(sandbox_chain)
+    relay = Account.from_key(RELAYER_KEY).address
+    body = wallet_calls.proxy_request(
+        private_key=WALLET_KEY,
+        proxy_factory=chain.contracts.proxy_factory,
+        relay_hub=chain.contracts.proxy_relay_hub,
+        relay=relay,
+        proxy_wallet=wallets.address_for("proxy", WALLET),
+        calls=[call],
+        nonce=chain.relay_hub_nonce(WALLET),
+        gas_limit=500_000,
+    )
+    wallets.execute(body, relayer_key=RELAYER_KEY)
+
+
+def redeem_signed_but_not_posted(venue, sandbox_chain, chain: Chain, settings):
+    """A proxy wallet with a resolved winner whose adapter approval is done (by the owner
+    itself); LT signs its redeem, but the relayer is down when LT posts it."""
+    wallet = smart_wallet(venue, settings, "proxy")
+    onchain, (position,) = held_by(sandbox_chain, wallet)
+    owner_relays(sandbox_chain, chain, approval(chain))
+    sandbox_chain.resolve(onchain, onchain.yes_token_id)
+    resolutions_detect(chain=chain)
+    venue.venue.faults.add("status", path="/relayer/submit", status=502)
+    redemptions_process(chain=chain)
+    redemption = Redemption.objects.get(condition_id=onchain.condition_id)
+    assert redemption.state == RedemptionState.SUBMITTED
+    assert redemption.relayed is not None and redemption.relayed.nonce == 1
+    return wallet, onchain, position, redemption
+
+
+def approval(chain: Chain) -> tuple[str, str]:
+    return chain.approval_call(chain.contracts.collateral_adapter)
+
+
+def assert_failed_then_redeemed_on_the_next_nonce(
+    redemption: Redemption, position, *, failed_nonce: int, reason: str, chain: Chain
+) -> None:
+    assert redemption.relayed_id is not None
+    failed = RelayedTransaction.objects.get(pk=redemption.relayed_id)
+    redemption.refresh_from_db()
+    assert failed.state == RelayState.FAILED and reason in failed.error
+    assert failed.nonce == failed_nonce and failed.tx_hash  # mined, receipt status 1
+    assert chain.receipt(failed.tx_hash).status == 1  # type: ignore[union-attr]
+    # Recorded as a failed attempt: nothing booked, the redemption waits for its retry.
+    assert redemption.state == RedemptionState.PENDING
+    assert redemption.outcome_code == RedemptionCode.RELAYER_REFUSED
+    assert redemption.attempts == 1 and reason in redemption.last_error
+    assert redemption.actual_payout is None
+    position.refresh_from_db()
+    assert position.status == PositionStatus.RESOLVED_WON
+
+    redemptions_process(chain=chain)
+    redemption.refresh_from_db()
+    assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
+    assert redemption.actual_payout == Decimal("10")
+    retry = redemption.relayed
+    assert retry is not None and retry.pk != failed.pk
+    assert retry.nonce > failed_nonce and retry.state == RelayState.CONFIRMED
+    position.refresh_from_db()
+    assert position.status == PositionStatus.REDEEMED
+
+
+def test_a_proxy_redeem_whose_call_fails_in_the_hub_is_a_failure_retried_on_the_next_nonce(
+    venue, sandbox_chain, chain: Chain, settings, db, no_backoff
+):
+    wallet, onchain, position, redemption = redeem_signed_but_not_posted(
+        venue, sandbox_chain, chain, settings
+    )
+    # The approval is withdrawn before the signed redeem reaches the chain: the adapter cannot
+    # take the positions, the hub's call reverts inside a successful relay transaction.
+    revoke = sandbox_chain.ctf.functions.setApprovalForAll(
+        chain.contracts.collateral_adapter, False
+    )
+    sandbox_chain.act_as(wallet, revoke)
+    assert not chain.is_approved_for_all(wallet, chain.contracts.collateral_adapter)
+
+    redemptions_process(chain=chain)
+
+    assert chain.relay_hub_nonce(WALLET) == 2  # the failed call used its nonce up
+    assert sandbox_chain.position_balance(wallet, onchain.yes_token_id) == 10_000_000
+    assert_failed_then_redeemed_on_the_next_nonce(
+        redemption, position, failed_nonce=1, reason="RelayedCallFailed", chain=chain
+    )
+    # The retry approved the adapter again (nonce 2) and redeemed (nonce 3).
+    assert redemption.relayed is not None and redemption.relayed.nonce == 3
+
+
+def test_a_proxy_redeem_sent_with_a_stale_nonce_is_a_failure_retried_on_the_next_nonce(
+    venue, sandbox_chain, chain: Chain, settings, db, no_backoff
+):
+    wallet, onchain, position, redemption = redeem_signed_but_not_posted(
+        venue, sandbox_chain, chain, settings
+    )
+    # Another app of the owner uses hub nonce 1 before LT's signed redeem is posted.
+    owner_relays(sandbox_chain, chain, approval(chain))
+
+    redemptions_process(chain=chain)
+
+    assert chain.relay_hub_nonce(WALLET) == 2  # refused: the nonce was not LT's to use
+    assert sandbox_chain.position_balance(wallet, onchain.yes_token_id) == 10_000_000
+    assert_failed_then_redeemed_on_the_next_nonce(
+        redemption, position, failed_nonce=1, reason="WrongNonce", chain=chain
+    )
+    assert redemption.relayed is not None and redemption.relayed.nonce == 2
+
+
+def test_a_call_the_relayer_gives_up_on_is_signed_again_and_redeemed(
+    venue, sandbox_chain, chain: Chain, settings, db, no_backoff
+):
+    wallet = smart_wallet(venue, settings, "safe")
+    onchain, _ = held_by(sandbox_chain, wallet)
+    sandbox_chain.resolve(onchain, onchain.yes_token_id)
+    resolutions_detect(chain=chain)
+    venue.venue.faults.add("relayer_failed", count=1)  # the approval: STATE_FAILED
+
+    redemptions_process(chain=chain)
+    redemption = Redemption.objects.get(condition_id=onchain.condition_id)
+    assert redemption.state == RedemptionState.PENDING and redemption.attempts == 1
+    (given_up,) = RelayedTransaction.objects.filter(wallet_address=wallet)
+    assert given_up.state == RelayState.FAILED and not given_up.tx_hash
+
+    redemptions_process(chain=chain)
+    redemption.refresh_from_db()
+    assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
+    # The Safe's nonce 0 was never used: the approval was signed for it again.
+    approvals = RelayedTransaction.objects.filter(wallet_address=wallet, nonce=0)
+    assert sorted(a.state for a in approvals) == [RelayState.CONFIRMED, RelayState.FAILED]
+
+
+@pytest.mark.parametrize("kind", ["safe", "proxy"])
+def test_nothing_is_signed_while_the_relayers_nonce_is_not_the_chains(
+    kind, venue, sandbox_chain, chain: Chain, settings, db, no_backoff
+):
+    wallet = smart_wallet(venue, settings, kind)
+    onchain, _ = held_by(sandbox_chain, wallet)
+    sandbox_chain.resolve(onchain, onchain.yes_token_id)
+    resolutions_detect(chain=chain)
+    venue.venue.faults.add("relayer_nonce_skew", count=1)
+
+    redemptions_process(chain=chain)
+    redemption = Redemption.objects.get(condition_id=onchain.condition_id)
+    assert redemption.state == RedemptionState.PENDING
+    assert redemption.attempts == 0  # nothing was signed, so nothing failed
+    assert "the relayer's next nonce 1 is not" in redemption.last_error
+    assert not RelayedTransaction.objects.filter(wallet_address=wallet).exists()
+
+    redemptions_process(chain=chain)
+    redemption.refresh_from_db()
+    assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error

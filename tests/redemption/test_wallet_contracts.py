@@ -1,4 +1,8 @@
-"""The sandbox smart wallets (Safe, proxy, deposit wallet) driven by LT's signed wallet calls."""
+"""The sandbox smart wallets (Safe, proxy, deposit wallet) driven by LT's signed wallet calls.
+
+Safes and deposit wallets revert a call that fails. The proxy wallets' relay hub, like GSN v1's
+on Polygon, never does: its receipt says success and only its events (read here by LT's own
+redemption.wallet_outcomes) say whether the call ran, failed or was refused."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from contracts import abi
 from redemption import wallet_calls
 from redemption.chain import Chain
 from redemption.models import RedemptionRoute
+from redemption.wallet_outcomes import proxy_call_failure
 from sandbox.chain import ANVIL_KEYS, SandboxChain, SandboxWallets, WalletCallReverted
 from sandbox.chain.deploy import _deploy
 
@@ -25,14 +30,11 @@ OWNER = Account.from_key(OWNER_KEY).address
 RELAYER = Account.from_key(RELAYER_KEY).address
 RECIPIENT = Web3.to_checksum_address("0x" + "7e" * 20)
 KINDS = ["safe", "proxy", "deposit_wallet"]
+REVERTING_KINDS = ["safe", "deposit_wallet"]
 PROXY_GAS_LIMIT = 500_000
 Call = tuple[str, str]
 # What each wallet says when the signature is not the owner's.
-NOT_THE_OWNER = {
-    "safe": "GS026",
-    "proxy": "ProxyRelayHub: not signed by from",
-    "deposit_wallet": "DepositWallet: not signed by the owner",
-}
+NOT_THE_OWNER = {"safe": "GS026", "deposit_wallet": "DepositWallet: not signed by the owner"}
 
 
 @pytest.fixture
@@ -100,6 +102,23 @@ def execute_reverted(wallets: SandboxWallets, body: dict[str, Any]) -> WalletCal
     return info.value
 
 
+def relayed_through_hub(
+    sandbox_chain: SandboxChain, wallets: SandboxWallets, body: dict[str, Any]
+) -> str | None:
+    """Relay a proxy call; what LT reads of it: None when it ran and succeeded, else why not.
+    The relay transaction itself always succeeds."""
+    tx_hash = wallets.execute(body, relayer_key=RELAYER_KEY)
+    chain = Chain.connect(sandbox_chain.rpc_url, sandbox_chain.addresses)
+    receipt = chain.receipt(tx_hash)
+    assert receipt is not None and receipt.status == 1
+    return proxy_call_failure(
+        sent=chain.sent_call(tx_hash),
+        logs=receipt.logs,
+        hub=wallets.proxy_relay_hub.address,
+        request=body,
+    )
+
+
 # --- deployment and addresses ------------------------------------------------------------------
 
 
@@ -121,7 +140,23 @@ def test_wallet_is_created_once_at_the_address_known_before_it_exists(wallets, k
     assert wallets.create(kind, OWNER) == expected  # idempotent
     assert wallets.is_deployed(expected)
     assert wallets.address_for(kind, RELAYER) != expected
-    assert wallets.nonce(kind, expected) == wallets.nonce(kind, OWNER) == 0
+    if kind != "proxy":  # a proxy wallet does not know its user: its nonce is the owner's
+        assert wallets.nonce(kind, expected) == wallets.nonce(kind, OWNER) == 0
+
+
+def test_factories_derive_wallet_addresses_as_lt_does(wallets):
+    """The Safe factory's own view agrees with LT's derivation, and the proxy factory's
+    clone is the init code whose hash the deployment reports."""
+    assert wallets.safe_factory.functions.computeProxyAddress(OWNER).call() == (
+        wallets.address_for("safe", OWNER)
+    )
+    implementation = wallets.proxy_factory.functions.getImplementation().call()
+    wallet = wallets.create("proxy", OWNER)
+    code = wallets.w3.eth.get_code(wallet)
+    # EIP-1167: the clone delegates everything to the factory's one implementation.
+    assert bytes(code) == bytes.fromhex(
+        "363d3d373d3d3d363d73" + implementation[2:].lower() + "5af43d82803e903d91602b57fd5bf3"
+    )
 
 
 def test_unknown_wallet_kind_is_refused(wallets):
@@ -143,10 +178,10 @@ def test_owners_signed_call_moves_pusd_out_of_the_wallet_and_uses_one_nonce(
     assert receipt["status"] == 1 and receipt["from"] == RELAYER
     assert sandbox_chain.pusd_balance(wallet) == 3_000_000
     assert sandbox_chain.pusd_balance(RECIPIENT) == 2_000_000
-    assert wallets.nonce(kind, OWNER) == wallets.nonce(kind, wallet) == 1
+    assert wallets.nonce(kind, OWNER) == 1
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", REVERTING_KINDS)
 def test_wallet_call_signed_by_anyone_but_the_owner_is_refused(sandbox_chain, wallets, kind):
     wallet = funded_wallet(wallets, kind)
     call = pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)
@@ -157,7 +192,7 @@ def test_wallet_call_signed_by_anyone_but_the_owner_is_refused(sandbox_chain, wa
     assert wallets.nonce(kind, OWNER) == 0
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", REVERTING_KINDS)
 def test_replayed_wallet_call_fails_so_it_runs_exactly_once(sandbox_chain, wallets, kind):
     wallet = funded_wallet(wallets, kind)
     body = request(wallets, kind, [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
@@ -169,14 +204,14 @@ def test_replayed_wallet_call_fails_so_it_runs_exactly_once(sandbox_chain, walle
     assert wallets.nonce(kind, OWNER) == 1
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", REVERTING_KINDS)
 def test_failing_inner_call_reverts_and_leaves_the_nonce_for_the_next_call(
     sandbox_chain, wallets, kind
 ):
     wallet = funded_wallet(wallets, kind)
     too_much = request(wallets, kind, [pusd_transfer(sandbox_chain, RECIPIENT, 9_000_000)])
     error = execute_reverted(wallets, too_much)
-    # The Safe reports its own code, as Safe 1.3 does; the others pass the inner reason on.
+    # The Safe reports its own code, as Safe 1.3 does; the deposit wallet passes it on.
     assert ("GS013" if kind == "safe" else "ERC20: insufficient balance") in error.reason
     assert wallets.nonce(kind, OWNER) == 0
     retry = request(wallets, kind, [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
@@ -201,6 +236,69 @@ def test_wallet_holds_positions_and_sets_ctf_approval_on_a_signed_call(
     )
     assert sandbox_chain.ctf.functions.isApprovedForAll(wallet, adapter).call()
     assert not sandbox_chain.ctf.functions.isApprovedForAll(OWNER, adapter).call()
+
+
+# --- the relay hub: failure is in the events, never in the receipt ------------------------------
+
+
+def test_hub_refuses_a_call_signed_by_a_stranger_without_reverting_or_using_the_nonce(
+    sandbox_chain, wallets
+):
+    wallet = funded_wallet(wallets, "proxy")
+    call = pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)
+    failure = relayed_through_hub(
+        sandbox_chain, wallets, request(wallets, "proxy", [call], key=STRANGER_KEY)
+    )
+    assert failure == "the relay hub refused the call (WrongSignature); its nonce was not used"
+    assert sandbox_chain.pusd_balance(wallet) == 5_000_000
+    assert wallets.nonce("proxy", OWNER) == 0
+
+
+def test_hub_refuses_a_replayed_call_as_wrong_nonce_so_it_runs_exactly_once(sandbox_chain, wallets):
+    wallet = funded_wallet(wallets, "proxy")
+    body = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
+    assert relayed_through_hub(sandbox_chain, wallets, body) is None
+    failure = relayed_through_hub(sandbox_chain, wallets, body)
+    assert failure == "the relay hub refused the call (WrongNonce); its nonce was not used"
+    assert sandbox_chain.pusd_balance(wallet) == 4_000_000
+    assert wallets.nonce("proxy", OWNER) == 1
+
+
+def test_hub_uses_the_nonce_up_when_the_relayed_call_fails_so_a_retry_signs_the_next(
+    sandbox_chain, wallets
+):
+    wallet = funded_wallet(wallets, "proxy")
+    too_much = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 9_000_000)])
+    failure = relayed_through_hub(sandbox_chain, wallets, too_much)
+    assert failure == (
+        "the relay hub ran the call and it failed (RelayedCallFailed); its nonce is used up"
+    )
+    assert sandbox_chain.pusd_balance(wallet) == 5_000_000  # the failed call changed nothing
+    assert wallets.nonce("proxy", OWNER) == 1
+    retry = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
+    assert retry["nonce"] == "1"
+    assert relayed_through_hub(sandbox_chain, wallets, retry) is None
+    assert sandbox_chain.pusd_balance(wallet) == 4_000_000
+    assert wallets.nonce("proxy", OWNER) == 2
+
+
+def test_hub_outcome_of_another_signed_call_is_not_taken_for_this_one(sandbox_chain, wallets):
+    """The owner's other call with the same nonce succeeded; this body's signature is not in
+    that transaction, so its success is not this call's."""
+    funded_wallet(wallets, "proxy")
+    first = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
+    other = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 2_000_000)])
+    tx_hash = wallets.execute(first, relayer_key=RELAYER_KEY)
+    chain = Chain.connect(sandbox_chain.rpc_url, sandbox_chain.addresses)
+    receipt = chain.receipt(tx_hash)
+    assert receipt is not None
+    failure = proxy_call_failure(
+        sent=chain.sent_call(tx_hash),
+        logs=receipt.logs,
+        hub=wallets.proxy_relay_hub.address,
+        request=other,
+    )
+    assert failure == "the relayer's transaction carries another signed call"
 
 
 # --- redemption through a wallet -----------------------------------------------------------------
@@ -306,23 +404,29 @@ def test_proxy_request_for_another_relay_is_refused_before_sending(sandbox_chain
         wallets.execute(body, relayer_key=STRANGER_KEY)
 
 
-def test_proxy_hash_names_the_relay_so_only_that_relay_can_send_it(sandbox_chain, wallets):
-    wallet = funded_wallet(wallets, "proxy")
-    body = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
-    hub = wallets.proxy_relay_hub
+def test_proxy_hash_names_the_relay_so_only_that_relay_can_send_it(wallets):
+    body = request(wallets, "proxy", [("0x" + "11" * 20, "0xabcdef")])
     args = [OWNER, body["to"], bytes.fromhex(body["data"][2:]), 0, 0, PROXY_GAS_LIMIT, 0]
-    call = hub.functions.relayCall(*args, bytes.fromhex(body["signature"][2:]), b"")
-    with pytest.raises(Exception, match="not signed by from"):
-        call.call({"from": Account.from_key(STRANGER_KEY).address})
-    call.call({"from": RELAYER})  # the named relay passes
-    assert sandbox_chain.pusd_balance(wallet) == 5_000_000
+    signature = bytes.fromhex(body["signature"][2:])
+    can_relay = wallets.proxy_relay_hub.functions.canRelay
+    stranger = Account.from_key(STRANGER_KEY).address
+    assert can_relay(stranger, *args, signature).call() == 1  # WrongSignature
+    assert can_relay(RELAYER, *args, signature).call() == 0  # the named relay passes
 
 
-def test_proxy_factory_only_takes_batches_from_the_relay_hub(sandbox_chain, wallets):
-    body = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1)])
-    data = body["data"] + OWNER[2:].lower()  # the owner appended, as the hub does
-    with pytest.raises(Exception, match="only the relay hub"):
-        sandbox_chain.w3.eth.call({"from": OWNER, "to": body["to"], "data": data})
+def test_proxy_factory_called_directly_acts_for_the_caller_not_an_appended_address(
+    sandbox_chain, wallets
+):
+    """GSN v1's rule: only the hub may name the sender by appending it; anyone else calling
+    the factory acts on their own wallet."""
+    owners_wallet = funded_wallet(wallets, "proxy")
+    stranger = Account.from_key(STRANGER_KEY).address
+    body = request(wallets, "proxy", [pusd_transfer(sandbox_chain, RECIPIENT, 1_000_000)])
+    data = body["data"] + OWNER[2:].lower()  # the owner appended, as the hub would
+    with pytest.raises(Exception, match="insufficient balance"):  # the stranger's own wallet
+        sandbox_chain.w3.eth.call({"from": stranger, "to": body["to"], "data": data})
+    sandbox_chain.w3.eth.call({"from": OWNER, "to": body["to"], "data": body["data"]})
+    assert sandbox_chain.pusd_balance(owners_wallet) == 5_000_000  # calls only, nothing sent
 
 
 def test_deposit_wallet_refuses_a_batch_past_its_deadline(sandbox_chain, wallets):
