@@ -17,6 +17,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ltproject.devkeys import is_loopback, is_public_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -355,6 +357,19 @@ LIVE_TRADING: bool = env.bool("LIVE_TRADING", default=False)
 if LIVE_TRADING and not SIGNER_PRIVATE_KEY:
     raise ImproperlyConfigured(
         "LIVE_TRADING is on but SIGNER_PRIVATE_KEY (or SIGNER_PRIVATE_KEY_FILE) is not set"
+    )
+# A public development key signs only for the sandbox; the sandbox venue (on loopback) trades
+# only beside the sandbox's chain, or its made-up fills would be redeemed with a real key.
+if LIVE_TRADING and is_public_key(SIGNER_PRIVATE_KEY) and not is_loopback(CLOB_HOST):
+    raise ImproperlyConfigured(
+        f"SIGNER_PRIVATE_KEY is a public development key (anvil's): anyone can spend from it, "
+        f"so it trades only against the sandbox venue on loopback, not {CLOB_HOST}"
+    )
+if LIVE_TRADING and is_loopback(CLOB_HOST) and not is_loopback(CHAIN_RPC_URL):
+    raise ImproperlyConfigured(
+        f"CLOB_HOST {CLOB_HOST} is a loopback (sandbox) venue but CHAIN_RPC_URL "
+        f"{CHAIN_RPC_URL} is not the sandbox's chain: point both at the sandbox or both at "
+        "Polymarket and Polygon"
     )
 
 # Key from which signal-signing secrets are derived (see strategies.credentials). Rotating it

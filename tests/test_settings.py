@@ -132,3 +132,53 @@ def test_queue_configuration_of_the_project_passes_its_check() -> None:
 def test_unsafe_queue_configuration_is_an_error(change: dict[str, Any], code: str) -> None:
     with override_settings(Q_CLUSTER={**GOOD_Q, **change}):
         assert [e.id for e in check_q_cluster()] == [code]
+
+
+# --- a public development key, or the sandbox venue beside a real chain --------------------
+
+ANVIL_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+PRIVATE_KEY = "0x" + "5e" * 32  # nobody's well-known key
+LIVE = {**PRODUCTION, "LIVE_TRADING": "true"}
+
+
+@pytest.mark.parametrize(
+    "key", [ANVIL_KEY_0, ANVIL_KEY_0.removeprefix("0x").upper(), f" {ANVIL_KEY_0}\n"]
+)
+def test_live_trading_refuses_a_public_development_key_against_the_real_venue(key: str) -> None:
+    env = {**LIVE, "SIGNER_PRIVATE_KEY": key, "CLOB_HOST": "https://clob.polymarket.com",
+           "CHAIN_RPC_URL": "https://polygon-rpc.com"}  # fmt: skip
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert result.stderr == (
+        "ImproperlyConfigured: SIGNER_PRIVATE_KEY is a public development key (anvil's): "
+        "anyone can spend from it, so it trades only against the sandbox venue on loopback, "
+        "not https://clob.polymarket.com\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "clob", ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"]
+)
+def test_live_trading_refuses_the_sandbox_venue_beside_a_real_chain(clob: str) -> None:
+    env = {**LIVE, "SIGNER_PRIVATE_KEY": PRIVATE_KEY, "CLOB_HOST": clob,
+           "CHAIN_RPC_URL": "https://polygon-rpc.com"}  # fmt: skip
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert result.stderr.startswith(f"ImproperlyConfigured: CLOB_HOST {clob} is a loopback")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "clob", "chain"),
+    [
+        # The sandbox on both sides takes any key, the public ones included...
+        (ANVIL_KEY_0, "http://127.0.0.1:8765", "http://127.0.0.1:8545"),
+        (PRIVATE_KEY, "http://127.0.0.1:8765", "http://127.0.0.1:8545"),
+        # ...and the real venue and chain take an operator's own key.
+        (PRIVATE_KEY, "https://clob.polymarket.com", "https://polygon-rpc.com"),
+    ],
+)
+def test_live_trading_starts_with_a_consistent_venue_chain_and_key(key, clob, chain) -> None:
+    env = {**LIVE, "SIGNER_PRIVATE_KEY": key, "CLOB_HOST": clob, "CHAIN_RPC_URL": chain}
+    result = _manage(env, "check")
+    assert result.returncode == 0, result.stderr
