@@ -11,4 +11,10 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the system checks
+        from django.db.backends.signals import connection_created
+
+        from . import checks, lockouts  # noqa: F401 - system checks, the lockout alert
+        from .thread_connections import connection_guard
+
+        # Every process, every server: a connection ends with the thread that opened it.
+        connection_created.connect(connection_guard, dispatch_uid="lt-thread-connections")

@@ -12,7 +12,6 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connection, connections, models
@@ -134,7 +133,7 @@ def statements_run(statements: Sequence[Statement]) -> list[Rows]:
     still run one after another in the order given, so locks are taken in that order, and the
     first error aborts the rest and raises. Measured for four small SELECTs: 1.1 ms of CPU one
     by one, 0.4 ms together. Each statement is prepared once per connection (see
-    `_sessions`), so its SQL must be a fixed text: values go in `params`, never into the SQL.
+    `_session`), so its SQL must be a fixed text: values go in `params`, never into the SQL.
     SQLite takes one statement at a time.
     """
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a context-local lookup
@@ -151,7 +150,7 @@ def statements_run(statements: Sequence[Statement]) -> list[Rows]:
                 cursor.execute(";\n".join(_executes(db, cursor, statements)))
             except ProgrammingError as error:
                 if isinstance(error.__cause__, InvalidSqlStatementName):
-                    _sessions.pop(db.connection, None)  # lost: ask the server again next time
+                    setattr(db, _SESSION, None)  # lost: ask the server again next time
                 raise
         else:
             sql = ";\n".join(statement for statement, _ in statements)
@@ -171,19 +170,24 @@ def statements_run(statements: Sequence[Statement]) -> list[Rows]:
 # afterwards sends `EXECUTE name(values)`: still the simple protocol, so batches stay one
 # round trip. A prepared statement lives as long as its session and, unlike the transaction
 # it was made in, survives a rollback; the names made on each connection are kept beside it
-# (`_sessions`). Only for connections that persist (CONN_MAX_AGE): a new connection per
+# (`_session`). Only for connections that persist (CONN_MAX_AGE): a new connection per
 # request would pay a PREPARE per statement every time. LT_PREPARED_STATEMENTS=false turns it
 # off (a pooler in transaction mode, e.g. PgBouncer, hands each transaction another session).
 @dataclass
 class _Session:
     """What is kept beside one connection: its prepared statements and a quoter."""
 
+    connection: Any  # the psycopg connection they belong to
     names: set[str]
     quote: Callable[[Any], bytes]  # psycopg's `as_literal`, its adapters cached by type
     encoding: str
 
 
-_sessions: WeakKeyDictionary[Any, _Session] = WeakKeyDictionary()
+# The session hangs off Django's connection object (one per thread), not off a module-level
+# map keyed by the psycopg connection: the quoter holds that connection, so such a map, weak
+# keys and all, kept every thread's connection open after the thread ended — one PostgreSQL
+# connection leaked per client connection under runserver.
+_SESSION = "lt_prepared_session"
 
 
 def _preparing(db: BaseDatabaseWrapper) -> bool:
@@ -243,14 +247,15 @@ _PLAIN_LITERALS: dict[type, Callable[[Any, Quote], bytes]] = {
 
 
 def _session(db: BaseDatabaseWrapper, cursor: Any) -> _Session:
-    session = _sessions.get(db.connection)
-    if session is None:
+    session: _Session | None = getattr(db, _SESSION, None)
+    if session is None or session.connection is not db.connection:
         # The names the server has, not the ones this process made: a session can lose them
         # (DEALLOCATE ALL; psycopg sends one on a rollback once it prepared statements itself).
         cursor.execute("SELECT name FROM pg_prepared_statements")
         names = {name for (name,) in cursor.fetchall()}
         quote = Transformer(db.connection).as_literal
-        session = _sessions[db.connection] = _Session(names, quote, db.connection.info.encoding)
+        session = _Session(db.connection, names, quote, db.connection.info.encoding)
+        setattr(db, _SESSION, session)
     return session
 
 
