@@ -321,6 +321,8 @@ CHAIN_CONTRACTS: dict[str, str] = env.json(
         "safe_init_code_hash": (
             "0x2bce2127ff07fb632d16c8347c4ebf501f4841168bed00d9e6ef715ddb6fcecf"
         ),
+        # Polymarket's py-builder-relayer-client (py_builder_relayer_client/config.py, 137).
+        "deposit_wallet_factory": "0x00000000000Fb5C9ADea0298D729A0CB3823Cc07",
     },
 )
 # Blocks on top of the receipt's before a redeem is booked (Polygon: see reliability.md §4).

@@ -118,6 +118,12 @@ def test_live_start_with_a_proxy_wallet_uses_polygons_contracts_by_default():
     assert result.returncode == 0, result.stderr
 
 
+def test_live_start_with_a_deposit_wallet_finds_polygons_factory_by_default():
+    # Deposit wallets are not derived here (their factory decides), only their contracts known.
+    result = start_live(SIGNATURE_TYPE="3", FUNDER_ADDRESS="0x" + "5a" * 20)
+    assert result.returncode == 0, result.stderr
+
+
 def test_live_start_refuses_a_funder_that_is_not_the_signers_proxy_wallet():
     line = refusal(start_live(SIGNATURE_TYPE="1", FUNDER_ADDRESS=ANVIL_0_SAFE))
     expected = Web3.to_checksum_address(ANVIL_0_PROXY)
