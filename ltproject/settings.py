@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zoneinfo
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "redemption",
     "monitoring",
     "sandbox",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +84,26 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "monitoring.dashboard.middleware.OperatorTimeZoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Logins (admin and dashboard) are counted by django-axes: LOGIN_FAILURE_LIMIT wrong
+# passwords for one user from one address lock that pair out for LOGIN_LOCKOUT_MINUTES,
+# with an alert (monitoring.lockouts). A right password resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT: int = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "ltproject.clientip.client_address"
+# Reverse proxies in front of LT that append the client's address to X-Forwarded-For (0: the
+# connection's own address is the client's, and the header is ignored). See the README.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 ROOT_URLCONF = "ltproject.urls"
 WSGI_APPLICATION = "ltproject.wsgi.application"
@@ -446,6 +467,9 @@ LOGGING: dict[str, Any] = {
             "level": env.str("LOG_LEVEL_REQUESTS", default=env.str("LOG_LEVEL", default="INFO")),
             "propagate": False,
         },
+        # django-axes logs every failed login at INFO (its audit rows keep them); lockouts are
+        # WARNING, and raise an alert.
+        "axes": {"level": env.str("LOG_LEVEL_LOGINS", default="WARNING")},
         # django-q logs "Enqueued", "processing" and "Processed" per task at INFO (even in
         # `lt_halt`, which queues an alert's mail); the admin's task pages record each one,
         # and failures are ERROR. `make run` sets both levels to WARNING for its children.
