@@ -315,6 +315,38 @@ def test_a_proxy_redeem_sent_with_a_stale_nonce_is_a_failure_retried_on_the_next
     assert redemption.relayed is not None and redemption.relayed.nonce == 2
 
 
+def test_a_proxy_approval_refused_by_the_hub_is_not_booked_as_approved(
+    venue, sandbox_chain, chain: Chain, settings, db, no_backoff
+):
+    wallet = smart_wallet(venue, settings, "proxy")
+    onchain, _ = held_by(sandbox_chain, wallet)
+    sandbox_chain.resolve(onchain, onchain.yes_token_id)
+    resolutions_detect(chain=chain)
+    venue.venue.faults.add("status", path="/relayer/submit", status=502)
+    redemptions_process(chain=chain)  # the approval is signed for hub nonce 0, not posted
+    # Another app of the owner spends nonce 0 on something else.
+    neg_risk = chain.approval_call(chain.contracts.neg_risk_adapter)
+    owner_relays(sandbox_chain, chain, neg_risk)
+
+    redemptions_process(chain=chain)
+
+    adapter = chain.contracts.collateral_adapter
+    (refused,) = RelayedTransaction.objects.filter(wallet_address=wallet)
+    assert refused.purpose.startswith("approve:") and refused.nonce == 0
+    assert refused.state == RelayState.FAILED and "WrongNonce" in refused.error
+    assert not chain.is_approved_for_all(wallet, adapter)
+    redemption = Redemption.objects.get(condition_id=onchain.condition_id)
+    assert redemption.state == RedemptionState.PENDING and redemption.attempts == 1
+    assert "the CTF approval failed" in redemption.last_error
+
+    redemptions_process(chain=chain)
+    redemption.refresh_from_db()
+    assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
+    assert chain.is_approved_for_all(wallet, adapter)
+    nonces = sorted(r.nonce for r in RelayedTransaction.objects.filter(wallet_address=wallet))
+    assert nonces == [0, 1, 2]  # refused approval, approval on the next nonce, redeem
+
+
 def test_a_call_the_relayer_gives_up_on_is_signed_again_and_redeemed(
     venue, sandbox_chain, chain: Chain, settings, db, no_backoff
 ):
