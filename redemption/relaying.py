@@ -69,7 +69,8 @@ def relayed_sign(
 ) -> RelayedTransaction:
     """The call signed for the wallet's next nonce, as an unsaved row.
 
-    The nonce comes from the relayer (I/O), so this runs before the caller's transaction; the
+    The nonce comes from the relayer and, for Safes and proxy wallets, must equal the chain's
+    (WalletNotReady otherwise). That is I/O, so this runs before the caller's transaction; the
     caller saves the row in it, together with whatever points at it. Saving a second
     signature for a nonce still in flight violates lt_relayed_tx_nonce_once.
     """
