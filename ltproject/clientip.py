@@ -14,7 +14,7 @@ from django.http import HttpRequest
 def client_address(request: HttpRequest) -> str:
     count: int = settings.TRUSTED_PROXY_COUNT
     if count:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= count:
             return hops[-count]

@@ -395,6 +395,12 @@ if LIVE_TRADING and is_loopback(CLOB_HOST) and not is_loopback(CHAIN_RPC_URL):
         "Polymarket and Polygon"
     )
 
+# Bad signatures under one signal key from one address: this many within the window lock the
+# pair out (429, an alert) for LOCKOUT_MINUTES; see strategies.lockouts.
+SIGNAL_KEY_FAILURE_LIMIT: int = env.int("SIGNAL_KEY_FAILURE_LIMIT", default=20)
+SIGNAL_KEY_FAILURE_WINDOW_MINUTES: int = env.int("SIGNAL_KEY_FAILURE_WINDOW_MINUTES", default=10)
+SIGNAL_KEY_LOCKOUT_MINUTES: int = env.int("SIGNAL_KEY_LOCKOUT_MINUTES", default=15)
+
 # Key from which signal-signing secrets are derived (see strategies.credentials). Rotating it
 # invalidates every issued signal credential, so it is separate from SECRET_KEY when set.
 CREDENTIALS_KEY: str = env.str("CREDENTIALS_KEY", default=SECRET_KEY)

@@ -12,7 +12,7 @@ from ltproject.admin_utils import QUESTION, MarketLabelsAdmin, ReadOnlyAdmin
 from ltproject.money import ZERO, MoneyField
 from risk.services import strategy_halt, strategy_resume
 
-from .models import ApiCredential, Signal, SignalNonce, Strategy
+from .models import ApiCredential, Signal, SignalNonce, SignatureLockout, Strategy
 from .services import credential_revoke
 
 
@@ -152,3 +152,27 @@ class SignalAdmin(MarketLabelsAdmin):
 class SignalNonceAdmin(ReadOnlyAdmin):
     list_display = ("key_id", "request_ts", "created_at")
     search_fields = ("key_id",)
+
+
+@admin.register(SignatureLockout)
+class SignatureLockoutAdmin(ReadOnlyAdmin):
+    list_display = (
+        "credential",
+        "address",
+        "locked_until",
+        "failures",
+        "refused",
+        "last_failure_at",
+        "last_reason",
+    )
+    search_fields = ("credential__key_id", "address")
+    actions = ["unlock"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Needed for the unlock action; every field stays read-only.
+        return bool(request.user.is_superuser)
+
+    @admin.action(description="Unlock selected (key, address) pairs")
+    def unlock(self, request: HttpRequest, queryset: QuerySet[SignatureLockout]) -> None:
+        unlocked = queryset.update(locked_until=None, failures=0)
+        self.message_user(request, f"Unlocked {unlocked}.", messages.SUCCESS)

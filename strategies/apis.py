@@ -252,7 +252,10 @@ class SignalIntakeApi(APIView):
             400: OpenApiResponse(description="Per-field errors; nothing written."),
             401: OpenApiResponse(description="Missing, wrong, stale or replayed signature."),
             422: OpenApiResponse(description="Idempotency key reused with another body."),
-            429: OpenApiResponse(description="Throttled."),
+            429: OpenApiResponse(
+                description="Throttled, or this address sent too many bad signatures under "
+                "this key (see Retry-After)."
+            ),
         },
     )
     def post(self, request: Request) -> Response:

@@ -171,3 +171,35 @@ class SignalNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id}@{self.request_ts}"
+
+
+class SignatureLockout(models.Model):
+    """Bad signatures under one key from one address: counted, and refused at the limit.
+
+    The audit of a key's failed signatures (first and last, how many, the last reason), one
+    row per address however long the attack, so a flood cannot grow the table.
+    """
+
+    credential = models.ForeignKey(ApiCredential, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(
+        default=0, help_text="Bad signatures in the current window."
+    )
+    first_failure_at = models.DateTimeField(help_text="Start of the current window.")
+    last_failure_at = models.DateTimeField()
+    last_reason = models.CharField(max_length=200, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    refused = models.PositiveIntegerField(
+        default=0, help_text="Requests refused while locked out (all windows)."
+    )
+
+    class Meta:
+        db_table = "lt_signature_lockouts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "address"], name="lt_signature_lockout_key_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential} from {self.address}"

@@ -26,13 +26,16 @@ from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from ltproject.clientip import client_address
 from risk.models import RiskRules
 from risk.selectors import Rows, Statement, columns_of, instances_from, statements_run
 
 from .credentials import derive_secret
+from .lockouts import signature_failure_record
 from .models import ApiCredential, Strategy
 
 WINDOW_SECONDS = 300
@@ -43,6 +46,14 @@ SIGNATURE_HEADER = "X-LT-Signature"
 
 class SignatureInvalid(Exception):
     """The request is not signed by an active key of LT, or not recently."""
+
+
+class SignatureMismatch(SignatureInvalid):
+    """An active key, a wrong signature: counted against the key and the sender's address."""
+
+    def __init__(self, message: str, credential: ApiCredential) -> None:
+        super().__init__(message)
+        self.credential = credential
 
 
 def signature_compute(*, secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
@@ -216,7 +227,7 @@ def signed_request_verify(
                 now=now,
                 remember=False,
             )
-        raise SignatureInvalid("signature does not match")
+        raise SignatureMismatch("signature does not match", known.credential)
     if remembered:
         # No query was made: the connection's health check is the transaction's first
         # statement itself, and the view starts over if the connection turns out dead.
@@ -245,6 +256,16 @@ def request_verify(request: Request, *, remember: bool = True) -> SignedRequest:
             now=time.time(),
             remember=remember,
         )
+    except SignatureMismatch as error:
+        outcome = signature_failure_record(
+            credential=error.credential, address=client_address(request), reason=str(error)
+        )
+        if outcome.locked_until is not None:
+            raise exceptions.Throttled(
+                wait=outcome.retry_after(timezone.now()),
+                detail="too many bad signatures under this key from this address",
+            ) from None
+        raise exceptions.AuthenticationFailed(str(error)) from None
     except SignatureInvalid as error:
         raise exceptions.AuthenticationFailed(str(error)) from None
 
