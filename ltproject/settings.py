@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that lost the database answers 503 with Retry-After, in JSON.
+    "ltproject.unavailable.DatabaseUnavailableMiddleware",
     # Static files from the application server itself (gunicorn too), compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +141,14 @@ def _database(url: str) -> dict[str, Any]:
     else:
         config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
+        # A database that does not answer is an error in seconds (a 503, a failed job that
+        # is retried), not a request hanging until gunicorn kills its worker. The statement
+        # timeout is sent as a startup option: 0 leaves it to the server (e.g. behind a
+        # pooler that refuses startup options; set it on the database role instead).
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+        if statement_ms := env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000):
+            options.setdefault("options", f"-c statement_timeout={statement_ms}")
     return config
 
 
@@ -456,7 +466,12 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The same warning or error (by its template) at most once per 10 s per process, with a
+    # count of the ones held back: an outage must not bury the log under identical lines.
+    "filters": {"repeats": {"()": "ltproject.unavailable.RepeatedRecordFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["repeats"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # py-clob-client logs whole error bodies; keep it at WARNING.
     "loggers": {

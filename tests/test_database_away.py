@@ -1,0 +1,129 @@
+"""While PostgreSQL is away the API answers 503 with Retry-After and a JSON body, quickly,
+writes nothing, logs a few lines rather than one traceback per request, and takes signals
+again once it is back, with no restart (a gunicorn server against a proxy that loses it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.db import connection
+
+from strategies.models import Signal
+from strategies.signing import signature_compute
+from tests.dbproxy import DatabaseProxy
+from tests.risk.helpers import credential_for, strategy_with
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = "/api/v1/signals/"
+
+
+@pytest.fixture
+def proxy() -> Iterator[DatabaseProxy]:
+    db = connection.settings_dict
+    proxy = DatabaseProxy((db["HOST"], int(db["PORT"])))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def server(transactional_db: None, proxy: DatabaseProxy, tmp_path: Path) -> Iterator[Any]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    db = connection.settings_dict
+    log = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ltproject.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
+        "DB_CONNECT_TIMEOUT": "2",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "ltproject.wsgi:application",
+             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/schema/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield port, process, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _signal(port: int, key_id: str, secret: str, slug: str) -> httpx.Response:
+    body = json.dumps({
+        "strategy": slug, "idempotency_key": uuid.uuid4().hex, "token_id": "12345",
+        "side": "BUY", "price": "0.50", "ft_signal_id": "ft-1",
+        "ft_created_at": "2026-11-26T06:00:00Z",
+    }).encode()  # fmt: skip
+    stamp = str(int(time.time()))
+    signature = signature_compute(secret=secret, timestamp=stamp, method="POST", path=PATH,
+                                  body=body)  # fmt: skip
+    headers = {"X-LT-Key": key_id, "X-LT-Timestamp": stamp, "X-LT-Signature": signature,
+               "Content-Type": "application/json"}  # fmt: skip
+    # Well under gunicorn's 60 s worker timeout: a request that hung would fail here.
+    return httpx.post(f"http://127.0.0.1:{port}{PATH}", content=body, headers=headers,
+                      timeout=20)  # fmt: skip
+
+
+def _unavailable(answer: httpx.Response) -> None:
+    assert answer.status_code == 503, answer.text[:500]
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.headers["Content-Type"] == "application/json"
+    assert "unavailable" in answer.json()["detail"]
+
+
+@pytest.mark.slow
+def test_the_api_answers_503_while_the_database_is_away_and_recovers(server, proxy) -> None:
+    port, process, log = server
+    strategy = strategy_with()
+    credential, secret = credential_for(strategy)
+    sign = (port, credential.key_id, secret, strategy.slug)
+
+    assert _signal(*sign).status_code == 201
+
+    proxy.set_mode("down")  # PostgreSQL stopped: its connections dropped, new ones refused
+    for _ in range(40):
+        _unavailable(_signal(*sign))
+
+    proxy.set_mode("frozen")  # a server that takes the connection and never answers
+    _unavailable(_signal(*sign))
+
+    proxy.set_mode("forward")  # back: the same worker takes signals again
+    assert _signal(*sign).status_code == 201
+    assert Signal.objects.count() == 2
+    assert process.poll() is None
+
+    lines = log.read_text().splitlines()
+    assert not any("Traceback" in line for line in lines), "\n".join(lines[-40:])
+    unavailable = [line for line in lines if "database unavailable" in line]
+    # 42 refused requests in a few seconds: a handful of lines, each counting the rest.
+    assert 1 <= len(unavailable) <= 5, "\n".join(lines[-40:])
+
+
+@pytest.mark.django_db
+def test_connections_carry_the_statement_and_connect_timeouts() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("30s",)
+    assert connection.settings_dict["OPTIONS"]["connect_timeout"] == 5
