@@ -14,7 +14,10 @@ class MonitoringConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import checks, lockouts  # noqa: F401 - system checks, the lockout alert
+        from .lifeline import lifeline_watch
         from .thread_connections import connection_guard
 
         # Every process, every server: a connection ends with the thread that opened it.
         connection_created.connect(connection_guard, dispatch_uid="lt-thread-connections")
+        # A child of `make run` (lt_run) ends when lt_run does, however lt_run ends.
+        lifeline_watch()

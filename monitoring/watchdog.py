@@ -44,7 +44,7 @@ def jobs_watch(*, now: datetime | None = None) -> bool:
             "reconciliation, redemption and health checks are not running.",
             context={"overdue (minutes)": round(minutes, 1)},
             action="Mailed by the watchdog in lt_heartbeat, outside the job queue. Start the "
-            "q-cluster (manage.py qcluster); this alert resolves when schedules run again.",
+            "q-cluster (manage.py lt_qcluster); this alert resolves when schedules run again.",
             dedupe_key=KEY,
         )
         alerts_deliver()  # directly: the queue that would send it is what stopped

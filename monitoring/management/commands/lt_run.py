@@ -17,7 +17,9 @@ task would bury the demo's lines.
 
 Each child runs in its own session (process group) so that Ctrl-C reaches this command
 only, and this command stops every process it started, grandchildren included (the
-q-cluster forks its workers), within STOP_GRACE_SECONDS before it exits.
+q-cluster forks its workers), within STOP_GRACE_SECONDS before it exits. Should this command
+be killed outright, each child sees its lifeline (monitoring.lifeline) break and ends itself
+and its process group within 10 s.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from monitoring.lifeline import lifeline_env, lifeline_fd
 from strategies.demo import DEMO_FILE, DEMO_SIGNER_KEY, LIVE_SLUG, PAPER_SLUG
 
 # Ctrl-C ends everything within 5 s: SIGTERM, at most this long from the signal for all
@@ -136,7 +139,7 @@ class Command(BaseCommand):
             if demo:
                 env |= _demo_wallet_env(env)
             web = _spawn("runserver", "--noreload", f"{host}:{port}", env=env)
-            children += [web, _spawn("qcluster", env=env), _spawn("lt_heartbeat", env=env)]
+            children += [web, _spawn("lt_qcluster", env=env), _spawn("lt_heartbeat", env=env)]
             # Fills, books and stops as they happen; started again whenever it ends (polling
             # covers the gap, and the stream heals from REST when it is back).
             stream = _spawn("lt_stream", env=env)
@@ -307,8 +310,9 @@ def _spawn(
     return subprocess.Popen(
         [sys.executable, "manage.py", *command],
         start_new_session=True,
-        env=env,
+        env={**(os.environ if env is None else env), **lifeline_env()},
         stdout=stdout,
+        pass_fds=(lifeline_fd(),),
     )
 
 
