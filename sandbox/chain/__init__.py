@@ -27,9 +27,10 @@ Smart wallets (Safe, proxy, deposit wallet; their factories are deployed with th
 
     wallets = SandboxWallets(chain)
     wallets.create(kind, owner)                      # kind "safe" | "proxy" | "deposit_wallet"
-    wallets.address_for(kind, owner), wallets.is_deployed(address)
+    wallets.address_for(kind, owner), wallets.is_deployed(address)  # Polymarket's derivation
     wallets.nonce(kind, owner_or_wallet)             # the nonce the next signed call carries
     wallets.execute(submit_body, relayer_key=key)    # the relayer's tx; WalletCallReverted
+                                                     # (a proxy call never reverts: hub events)
 
 Amounts are integer base units (6 decimals for pUSD and for outcome shares). The deployer
 (anvil account 0, unlocked) is the faucet and the oracle of standard markets; the neg-risk
