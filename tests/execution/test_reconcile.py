@@ -132,3 +132,20 @@ def test_a_mismatch_cleared_by_the_next_pass_raises_nothing(live_venue: SandboxH
     )
     assert reconcile().persisting == []  # the pass before was clean: once again, not twice
     assert not Alert.objects.filter(reason_code="RECONCILE_MISMATCH").exists()
+
+
+def test_lt_reconcile_prints_its_report_with_the_collateral_as_a_decimal_string(
+    live_venue: SandboxHandle,
+) -> None:
+    """The report holds the wallet's pUSD as a Decimal: printed as its exact digits."""
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    live_venue.fund(live_venue.account.address, pusd=1234)
+    out = StringIO()
+    call_command("lt_reconcile", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["clean"] is True
+    assert isinstance(report["collateral"], str) and D(report["collateral"]) >= D(1234)

@@ -19,6 +19,8 @@ class Command(BaseCommand):
         except VenueError as error:
             message = f"reconciliation failed: {type(error).__name__}: {error.message}"
             raise CommandError(message) from None
-        self.stdout.write(json.dumps({**asdict(report), "clean": report.clean}, indent=2))
+        document = {**asdict(report), "clean": report.clean}
+        # Decimals (the wallet's pUSD) as their exact digits, never floats.
+        self.stdout.write(json.dumps(document, indent=2, default=str))
         if not report.clean:
             raise CommandError("ledger and venue disagree; new live entries stay halted")
