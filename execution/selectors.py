@@ -220,11 +220,16 @@ def _fees_by_order(order_ids: list[int]) -> dict[int, Decimal]:
     )
 
 
-def strategy_outcomes(*, strategy: Strategy, limit: int = 1000) -> list[SignalOutcome]:
+# The comparison reads each strategy's newest signals, this many; retention never prunes them
+# (monitoring.retention), so pruning cannot change it.
+COMPARED_SIGNALS = 1000
+
+
+def strategy_outcomes(*, strategy: Strategy, limit: int | None = None) -> list[SignalOutcome]:
     signals = list(
         Signal.objects.filter(strategy=strategy)
         .select_related("decision", "order")
-        .order_by("-received_at")[:limit]
+        .order_by("-received_at")[: limit or COMPARED_SIGNALS]
     )
     marks = _marks({s.token_id for s in signals})
     orders = [order.pk for s in signals if (order := getattr(s, "order", None)) is not None]

@@ -39,11 +39,8 @@ SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
         func="monitoring.tasks.send_alert_digest",
         minutes=settings.ALERT_DIGEST_MINUTES,
     ),
-    ScheduledJob(
-        name="monitoring.compact_health_history",
-        func="monitoring.tasks.compact_health_history",
-        minutes=60,
-    ),
+    # Tables stay bounded: rows past their kept age pruned or rolled up (LT_RETENTION).
+    ScheduledJob(name="monitoring.retention", func="monitoring.tasks.apply_retention", minutes=15),
     ScheduledJob(
         name="strategies.prune_signal_nonces",
         func="strategies.tasks.prune_signal_nonces",

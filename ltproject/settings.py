@@ -501,3 +501,39 @@ LOGGING: dict[str, Any] = {
         },
     },
 }
+
+# --- retention (monitoring.retention; the README's "Retention" lists what each age covers) ---
+# Detail rows older than their age are pruned, or rolled up into daily rows, by a scheduled
+# job in bounded batches. Ages are "<n>d", "<n>h" or "<n>m"; LT_RETENTION='{"mid_prices":
+# "3d"}' overrides single ones. Whatever money touched (accepted signals, orders, fills,
+# positions, budgets, redemptions) is never pruned.
+_RETENTION_DEFAULTS: dict[str, str] = {
+    "rejected_signals": "7d",  # with their risk decisions; daily counts in lt_signals_daily
+    "mid_prices": "7d",  # daily open/high/low/close in lt_mid_prices_daily
+    "health_checks": f"{HEALTH_THRESHOLDS['history_days']}d",  # daily rows in lt_health_daily
+    "reconcile_runs": f"{HEALTH_THRESHOLDS['history_days']}d",
+    "venue_calls": "2d",  # per-minute call counts (the health checks read 5 minutes)
+    "failed_jobs": "30d",  # django-q2 keeps every failed task; successes are capped already
+    "expired_sessions": "0m",  # dashboard logins past their expiry
+}
+_RETENTION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def _retention_age(name: str, text: Any) -> timedelta:
+    number, unit = str(text)[:-1], str(text)[-1:]
+    if name not in _RETENTION_DEFAULTS:
+        raise ImproperlyConfigured(f"LT_RETENTION: unknown key {name!r}")
+    if unit not in _RETENTION_UNITS or not number.isdigit():
+        raise ImproperlyConfigured(
+            f"LT_RETENTION: {name} must be a whole number of days, hours or minutes "
+            f'("7d", "36h", "90m"), not {text!r}'
+        )
+    return timedelta(**{_RETENTION_UNITS[unit]: int(number)})
+
+
+LT_RETENTION: dict[str, timedelta] = {
+    name: _retention_age(name, text)
+    for name, text in {**_RETENTION_DEFAULTS, **env.json("LT_RETENTION", default={})}.items()
+}
+# Rows per transaction: each batch locks only its own rows (SKIP LOCKED) and commits.
+LT_RETENTION_BATCH: int = env.int("LT_RETENTION_BATCH", default=2000)

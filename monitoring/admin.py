@@ -5,11 +5,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from ltproject.admin_utils import ReadOnlyAdmin
+from ltproject.admin_utils import MarketLabelsAdmin, ReadOnlyAdmin
 
 from .alerts import alert_acknowledge, alert_close
 from .delivery import alert_retry_now
-from .models import Alert, HealthCheck, HealthDaily, VenueCalls
+from .models import Alert, HealthCheck, HealthDaily, MidPriceDaily, SignalDaily, VenueCalls
 
 
 @admin.register(HealthCheck)
@@ -23,6 +23,21 @@ class HealthCheckAdmin(ReadOnlyAdmin):
 class HealthDailyAdmin(ReadOnlyAdmin):
     list_display = ("day", "name", "worst", "runs", "ok", "warning", "failing", "avg_duration_ms")
     list_filter = ("worst", "name")
+    date_hierarchy = "day"
+
+
+@admin.register(SignalDaily)
+class SignalDailyAdmin(ReadOnlyAdmin):
+    list_display = ("day", "strategy", "side", "reason_code", "signals", "ft_notional")
+    list_filter = ("reason_code", "strategy")
+    list_select_related = ("strategy",)
+    date_hierarchy = "day"
+
+
+@admin.register(MidPriceDaily)
+class MidPriceDailyAdmin(MarketLabelsAdmin):
+    list_display = ("day", "market_and_outcome", "open", "high", "low", "close", "samples")
+    search_fields = ("token_id",)
     date_hierarchy = "day"
 
 

@@ -1,4 +1,5 @@
-"""Health check results, their daily trend, alert events and the leases jobs take.
+"""Health check results, their daily trend, alert events, the leases jobs take, and the daily
+rows that stand in for pruned detail (retention).
 
 Rows first: the checks, the alert mails, the status command and the admin all read them.
 """
@@ -10,6 +11,9 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from ltproject.domain import Side
+from ltproject.money import MoneyField, PriceField
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -288,3 +292,75 @@ class VenueCalls(models.Model):
             histogram={int(k): int(v) for k, v in self.histogram.items()},
             last_ok_at=self.last_ok_at,
         )
+
+
+# --- retention: daily rows standing in for detail rows past their kept age -------------------
+
+
+class SignalDaily(models.Model):
+    """Rejected signals of one strategy on one day, per side and reason, once their rows (the
+    signal and its risk decision) are past the kept age and pruned (monitoring.retention).
+
+    Money never touched them; what stays is how often each check refused, and how much FT
+    would have traded.
+    """
+
+    day = models.DateField()
+    strategy = models.ForeignKey(
+        "strategies.Strategy", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    side = models.CharField(max_length=4, choices=Side.choices)
+    reason_code = models.CharField(max_length=64)
+    signals = models.PositiveIntegerField(default=0)
+    ft_notional = MoneyField(default=0, help_text="Σ FT price × size of those that named one.")
+
+    class Meta:
+        db_table = "lt_signals_daily"
+        ordering = ["-day", "strategy", "reason_code"]
+        verbose_name = "rejected signals (daily)"
+        verbose_name_plural = "rejected signals (daily)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategy", "day", "side", "reason_code"], name="lt_signals_daily_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=Side.values), name="lt_signals_daily_side_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ft_notional__gte=0), name="lt_signals_daily_notional"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason_code} ×{self.signals}"
+
+
+class MidPriceDaily(models.Model):
+    """One token's recorded mid prices on one day (open, high, low, close), once the rows are
+    past the kept age and pruned (monitoring.retention)."""
+
+    day = models.DateField()
+    token_id = models.CharField(max_length=100)
+    open = PriceField()
+    high = PriceField()
+    low = PriceField()
+    close = PriceField()
+    samples = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(help_text="When the open was observed.")
+    last_at = models.DateTimeField(help_text="When the close was observed.")
+
+    class Meta:
+        db_table = "lt_mid_prices_daily"
+        ordering = ["-day", "token_id"]
+        verbose_name = "mid prices (daily)"
+        verbose_name_plural = "mid prices (daily)"
+        constraints = [
+            models.UniqueConstraint(fields=["token_id", "day"], name="lt_mid_prices_daily_unique"),
+            models.CheckConstraint(
+                condition=Q(low__gt=0, high__lt=1, low__lte=models.F("high")),
+                name="lt_mid_prices_daily_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:12]}… {self.day}: {self.open}→{self.close}"

@@ -1,14 +1,15 @@
 """django-q2 entry points for monitoring; thin wrappers around services.
 
 Each is safe to run twice at once: health rows are per run, alert mail is claimed row by
-row, the breakers take their row locks, the history roll-up skips locked rows.
+row, the breakers take their row locks, retention skips locked rows.
 """
 
 from __future__ import annotations
 
 from .delivery import alerts_deliver, alerts_digest
-from .health.runner import health_checks_run, health_history_compact, measurements_prune
+from .health.runner import health_checks_run
 from .probes import breakers_feed
+from .retention import retention_apply
 
 
 def run_health_checks() -> dict[str, str]:
@@ -27,10 +28,10 @@ def send_alert_digest() -> int:
     return alerts_digest()
 
 
-def compact_health_history() -> dict[str, int]:
-    """Every hour: roll health rows past the kept history up into daily rows, and drop the
-    venue call counts and reconciliation passes nobody reads any more."""
-    return {"rolled_up": health_history_compact(), "pruned": measurements_prune()}
+def apply_retention() -> dict[str, int]:
+    """Every 15 minutes: prune, or roll up into daily rows, what is past its kept age
+    (settings.LT_RETENTION), in bounded batches for at most ~40 s."""
+    return retention_apply()
 
 
 def probe_venue() -> dict[str, object]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Case, Count, Q, Value, When
 from django.db.models.functions import TruncDate
@@ -34,7 +35,7 @@ from monitoring.models import (
 from strategies.models import Strategy
 
 from .alerting import ALERTS
-from .base import Check, CheckResult, Context, StrategyRef, threshold, worst
+from .base import Check, CheckResult, Context, StrategyRef, worst
 from .chain import CHAIN
 from .jobs import DATABASE, JOBS
 from .orders import ORDERS
@@ -192,18 +193,26 @@ def _figures(result: CheckResult) -> dict[str, object]:
     }
 
 
-# --- the trend: five-minute rows kept for `history_days`, then one row per check and day ---
+# --- the trend: five-minute rows kept for LT_RETENTION["health_checks"], then one row per
+# check and day (monitoring.retention runs these with the other retention rules) ---
 
 
-def health_history_compact(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Roll rows older than the kept history up into daily rows, in bounded batches.
+def _always() -> bool:
+    return True
+
+
+def health_history_compact(
+    *, now: datetime | None = None, batch: int = 5000, more: Callable[[], bool] = _always
+) -> int:
+    """Roll rows older than the kept history up into daily rows, in bounded batches, while
+    `more()` says there is time.
 
     Returns how many rows were rolled up. Safe to run twice at once: each batch is one
     transaction whose rows are locked (SKIP LOCKED), counted, then deleted.
     """
-    cutoff = (now or timezone.now()) - timedelta(days=threshold("history_days"))
+    cutoff = (now or timezone.now()) - settings.LT_RETENTION["health_checks"]
     done = 0
-    while True:
+    while more():
         with transaction.atomic():
             ids = list(
                 HealthCheck.objects.select_for_update(skip_locked=True)
@@ -216,23 +225,23 @@ def health_history_compact(*, now: datetime | None = None, batch: int = 5000) ->
             _roll_up(ids)
             HealthCheck.objects.filter(pk__in=ids).delete()
         done += len(ids)
+    return done
 
 
-# Venue call counts feed a five-minute window; two days leave room to look back at an incident.
-VENUE_CALLS_KEPT = timedelta(days=2)
-
-
-def measurements_prune(*, now: datetime | None = None, batch: int = 5000) -> int:
-    """Delete venue call counts past VENUE_CALLS_KEPT and reconciliation passes past the
-    kept history (one a minute each), in bounded batches; returns how many rows went."""
+def measurements_prune(
+    *, now: datetime | None = None, batch: int = 5000, more: Callable[[], bool] = _always
+) -> int:
+    """Delete venue call counts and reconciliation passes (one a minute each) past their
+    kept age, in bounded batches while `more()` says there is time; returns how many went."""
     now = now or timezone.now()
+    kept = settings.LT_RETENTION
     old = (
-        VenueCalls.objects.filter(minute__lt=now - VENUE_CALLS_KEPT),
-        ReconcileRun.objects.filter(started_at__lt=now - timedelta(days=threshold("history_days"))),
+        VenueCalls.objects.filter(minute__lt=now - kept["venue_calls"]),
+        ReconcileRun.objects.filter(started_at__lt=now - kept["reconcile_runs"]),
     )
     deleted = 0
     for rows in old:
-        while ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch]):
+        while more() and (ids := list(rows.order_by("pk").values_list("pk", flat=True)[:batch])):
             deleted += rows.model.objects.filter(pk__in=ids).delete()[0]
     return deleted
 
