@@ -74,3 +74,46 @@ class DatabaseProxy:
                     sock.close()
             with self._lock:
                 self._open -= {client, server}
+
+
+class ProxyProcess:
+    """The proxy in a process of its own (`python -m tests.dbproxy`), so that forwarding a
+    busy database's traffic does not compete with the test's own threads for the GIL.
+    `set_mode` goes over its standard input."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        import subprocess
+        import sys
+
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.dbproxy", target[0], str(target[1])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        self.port = int(self._process.stdout.readline())
+
+    def set_mode(self, mode: str) -> None:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(mode + "\n")
+        self._process.stdin.flush()
+        assert self._process.stdout.readline().strip() == mode  # applied
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=10)
+
+
+def main() -> None:
+    import sys
+
+    proxy = DatabaseProxy((sys.argv[1], int(sys.argv[2])))
+    print(proxy.port, flush=True)
+    for line in sys.stdin:
+        proxy.set_mode(line.strip())
+        print(line.strip(), flush=True)
+    proxy.close()
+
+
+if __name__ == "__main__":
+    main()
