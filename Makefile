@@ -10,7 +10,7 @@ export DATABASE_URL_TEST ?= postgres://root@127.0.0.1:5432/lt
 # Node tooling (anvil for the sandbox chain, solc for the contracts), pinned in package-lock.json.
 NPM_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench clean contracts browser
+.PHONY: setup run test lint bench soak clean contracts browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ lint: setup
 
 bench: setup
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench $(BENCH)
+
+# The whole system under a steady signal stream on PostgreSQL (database <DATABASE_URL name>_soak,
+# created afresh), with a report in var/soak/: RSS, database growth, connections, queue depth,
+# answer latency, invariants. Not part of `make test`.
+MINUTES ?= 60
+RATE ?= 3
+soak: setup
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench.soak --minutes $(MINUTES) --rate $(RATE)
 
 clean:
 	rm -rf $(VENV) var
