@@ -249,7 +249,10 @@ class SignalIntakeApi(APIView):
         responses={
             201: SignalDecisionSerializer,
             200: OpenApiResponse(SignalDecisionSerializer, "The first answer, replayed."),
-            400: OpenApiResponse(description="Per-field errors; nothing written."),
+            400: OpenApiResponse(
+                description="Per-field errors, a body that is not a JSON object, or one over "
+                "64 KiB; nothing written."
+            ),
             401: OpenApiResponse(description="Missing, wrong, stale or replayed signature."),
             422: OpenApiResponse(description="Idempotency key reused with another body."),
             429: OpenApiResponse(

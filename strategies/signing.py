@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -242,9 +243,19 @@ def signed_request_verify(
     )
 
 
+# A signal is a few hundred bytes; a body past this is refused (400) before it is read.
+MAX_BODY_BYTES = 64 * 1024
+
+
 def request_verify(request: Request, *, remember: bool = True) -> SignedRequest:
     """`signed_request_verify` of a DRF request; AuthenticationFailed (401) if it fails."""
     headers = request.headers
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+            raise RequestDataTooBig
+        body = request.body
+    except (RequestDataTooBig, ValueError):
+        raise exceptions.ParseError(f"The body is larger than {MAX_BODY_BYTES} bytes.") from None
     try:
         return signed_request_verify(
             key_id=headers.get(KEY_HEADER, ""),
@@ -252,7 +263,7 @@ def request_verify(request: Request, *, remember: bool = True) -> SignedRequest:
             signature=headers.get(SIGNATURE_HEADER, ""),
             method=request.method or "",
             path=request.path,
-            body=request.body,
+            body=body,
             now=time.time(),
             remember=remember,
         )

@@ -229,3 +229,19 @@ def test_inside_a_callers_transaction_the_intake_leaves_the_commit_to_it(setup) 
         response = post_signal(Client(), credential, secret, signal_body(strategy, yes))
     assert response.status_code == 201
     assert not any("COMMIT" in query["sql"] for query in captured.captured_queries)
+
+
+@pytest.mark.parametrize(("size", "status"), [(64 * 1024, 401), (64 * 1024 + 1, 400)])
+def test_a_body_past_64_kib_is_refused_before_it_is_read(setup, size, status) -> None:
+    """At the bound the body is read (and, with a bad signature, refused as such); one byte
+    more is a JSON 400 saying so, before the signature is even looked at."""
+    _, _, credential, secret = setup
+    raw = b'{"x": "' + b"a" * (size - 9) + b'"}'
+    assert len(raw) == size
+    before = row_counts()
+    response = post_signal(Client(), credential, secret, raw, headers={"X-LT-Key": "k"})
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    if status == 400:
+        assert response.json() == {"detail": "The body is larger than 65536 bytes."}
+    assert row_counts() == before
