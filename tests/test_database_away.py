@@ -5,15 +5,10 @@ again once it is back, with no restart (a gunicorn server against a proxy that l
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,8 +18,8 @@ from strategies.models import Signal
 from strategies.signing import signature_compute
 from tests.dbproxy import DatabaseProxy
 from tests.risk.helpers import credential_for, strategy_with
+from tests.servers import Server, gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 PATH = "/api/v1/signals/"
 
 
@@ -37,37 +32,11 @@ def proxy() -> Iterator[DatabaseProxy]:
 
 
 @pytest.fixture
-def server(transactional_db: None, proxy: DatabaseProxy, tmp_path: Path) -> Iterator[Any]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    db = connection.settings_dict
-    log = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ltproject.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
-        "DB_CONNECT_TIMEOUT": "2",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "ltproject.wsgi:application",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/schema/", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        yield port, process, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def server(transactional_db: None, proxy: DatabaseProxy, tmp_path: Path) -> Iterator[Server]:
+    with gunicorn(
+        tmp_path / "gunicorn.log", database_port=proxy.port, DB_CONNECT_TIMEOUT="2"
+    ) as server:
+        yield server
 
 
 def _signal(port: int, key_id: str, secret: str, slug: str) -> httpx.Response:
@@ -95,7 +64,7 @@ def _unavailable(answer: httpx.Response) -> None:
 
 @pytest.mark.slow
 def test_the_api_answers_503_while_the_database_is_away_and_recovers(server, proxy) -> None:
-    port, process, log = server
+    port, process, log = server.port, server.process, server.log
     strategy = strategy_with()
     credential, secret = credential_for(strategy)
     sign = (port, credential.key_id, secret, strategy.slug)

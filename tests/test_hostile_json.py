@@ -3,16 +3,20 @@ intake answers 400 and lives on, `lt_rules import` says one line and exits 1."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 
 from ltproject.jsontext import MAX_JSON_DEPTH, JSONTooDeep, json_depth_check, json_loads_bounded
 from risk.models import RiskRules
 from tests.factories import StrategyFactory
+from tests.risk.helpers import credential_for, signal_body, signed_headers, strategy_with
+from tests.servers import gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEEP = "[" * 150_000 + "]" * 150_000  # ~300 KB: a SIGSEGV with py_ecc's recursion limit
@@ -70,3 +74,26 @@ def test_lt_rules_import_of_a_deep_file_is_one_line_and_exit_1(tmp_path: Path) -
     assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "nested deeper than" in lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_gunicorn_worker_refuses_a_deep_signed_body_and_lives_on(tmp_path: Path) -> None:
+    """The server as production runs it: a signed body nested 32,000 deep (all the 64 KiB a
+    signal may have) is a 400, and the same worker then takes a signal."""
+    strategy = strategy_with()
+    credential, secret = credential_for(strategy)
+    with gunicorn(tmp_path / "gunicorn.log") as server:
+        deep = b"[" * 32_000 + b"]" * 32_000
+
+        def post(raw: bytes) -> httpx.Response:
+            headers = signed_headers(credential, secret, raw) | {"Content-Type": "application/json"}
+            return httpx.post(f"{server.url}/api/v1/signals/", content=raw, headers=headers)
+
+        assert post(deep).status_code == 400
+        body = json.dumps(signal_body(strategy, "12345")).encode()
+        assert post(body).status_code == 201
+        assert server.process.poll() is None
+    log = server.log.read_text()
+    assert log.count("Booting worker") == 1, log  # never replaced: it did not die
+    assert "SIGSEGV" not in log and "exited with code" not in log
