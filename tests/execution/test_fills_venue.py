@@ -226,3 +226,23 @@ def test_a_round_trip_realises_proceeds_minus_cost_minus_fees_to_the_unit() -> N
     assert sum(f.fee for f in Fill.objects.filter(order__strategy=buy.strategy)) == (
         buy_fee + sell_fee
     )
+
+
+def test_one_venue_trade_filling_two_of_lts_orders_is_two_fills_each_booked_once() -> None:
+    """LT's taker BUY crosses LT's own resting SELL (another strategy's) in one trade: one
+    venue trade id, two orders, two fills; the key is the pair, not the trade id alone."""
+    taker = _order(price=D("0.55"), size=D(10), notional=D("5.5"), venue_order_id="0xtaker")
+    maker = _order(side=Side.SELL, price=D("0.50"), size=D(10), notional=D(5),
+                   venue_order_id="0xm1")  # fmt: skip
+    Position.objects.create(
+        strategy=maker.strategy, token_id=YES, mode=TradingMode.LIVE, size=D(10),
+        avg_cost=D("0.4"), cost_basis=D(4),
+    )  # fmt: skip
+    trade = _venue_trade(_trade(size="10", maker_orders=[_leg("0xm1", "10", "0.50")]))
+    ids = {"0xtaker": taker.pk, "0xm1": maker.pk}
+    assert fills_record(own_fills(trade, ids)) == 2
+    assert sorted(Fill.objects.values_list("order_id", "venue_trade_id")) == sorted(
+        [(taker.pk, "trade-1"), (maker.pk, "trade-1")]
+    )
+    assert fills_record(own_fills(trade, ids)) == 0  # the same trade again: nothing new
+    assert Fill.objects.count() == 2
