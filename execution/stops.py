@@ -11,10 +11,12 @@ or HALTED) and are idempotent: a position with an exit in flight gets no second 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ltproject.domain import OrderType, Side
@@ -23,7 +25,14 @@ from risk.models import RiskRules
 
 from .executor import order_dispatch
 from .markets import market_ticks_observed
-from .models import TERMINAL_ORDER_STATUSES, Order, OrderPurpose, Position, PositionStatus
+from .models import (
+    TERMINAL_ORDER_STATUSES,
+    Order,
+    OrderPurpose,
+    OrderStatus,
+    Position,
+    PositionStatus,
+)
 from .venue import Book, VenueAdapter
 from .venue.session import get_venue
 
@@ -151,9 +160,21 @@ def _merging(position: Position) -> bool:
     ).exists()
 
 
+# How long a matched exit whose fills are not booked yet still counts as in flight.
+EXIT_BOOKING_GRACE = timedelta(minutes=10)
+
+
 def _exit_in_flight(position: Position) -> bool:
-    return (
-        Order.objects.filter(position=position, side=Side.SELL)
-        .exclude(status__in=TERMINAL_ORDER_STATUSES)
-        .exists()
+    """An exit still working at the venue, or one the venue matched whose fills are not
+    booked yet: the position shrinks only when they are (by the stream or the fill sync), so
+    until then it still shows the shares that exit sold, and a second exit would sell them
+    again (the venue refuses it for want of shares). Only for EXIT_BOOKING_GRACE: a trade
+    the venue later fails must not block the stop for ever."""
+    exits = Order.objects.filter(position=position, side=Side.SELL)
+    working = ~Q(status__in=TERMINAL_ORDER_STATUSES)
+    unbooked = Q(
+        status=OrderStatus.MATCHED,
+        size_matched=0,
+        updated_at__gte=timezone.now() - EXIT_BOOKING_GRACE,
     )
+    return exits.filter(working | unbooked).exists()

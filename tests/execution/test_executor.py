@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from execution.executor import order_submit
@@ -18,7 +20,7 @@ from execution.models import (
     PositionStatus,
     TradeStatus,
 )
-from execution.stops import stops_cycle
+from execution.stops import EXIT_BOOKING_GRACE, stops_cycle
 from execution.sync import fills_sync
 from execution.venue.session import get_venue
 from ltproject.domain import OrderType, Side, TradingMode
@@ -177,6 +179,36 @@ def test_stop_loss_gapped_through_exits_once_at_the_best_bid(
     fills_sync()
     position.refresh_from_db()
     assert position.realised_pnl < 0
+
+
+def test_a_matched_exit_not_yet_booked_is_still_in_flight(
+    live_venue: SandboxHandle, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The venue answered the stop's sell "matched"; its fills are booked a moment later (the
+    stream, the fill sync). Meanwhile the position still shows the shares: a second monitor
+    pass must not sell them again (the venue refuses it for want of shares, with an alert on
+    every pass)."""
+    position = _filled_position(live_venue)
+    rules = position.strategy.risk_rules
+    rules.stop_loss_pct = D(20)
+    rules.save()
+    _gap_to(live_venue, 0.10)
+    with django_capture_on_commit_callbacks(execute=False):
+        (exit_order,) = stops_cycle()
+    # As the POST's answer leaves it, before its trade is booked.
+    Order.objects.filter(pk=exit_order.pk).update(status=OrderStatus.MATCHED)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert stops_cycle() == []
+        # Unbooked one second within the grace: still in flight...
+        Order.objects.filter(pk=exit_order.pk).update(
+            updated_at=timezone.now() - EXIT_BOOKING_GRACE + timedelta(seconds=1)
+        )
+        assert stops_cycle() == []
+        # ...one second past it (a trade the venue failed): the stop acts again.
+        Order.objects.filter(pk=exit_order.pk).update(
+            updated_at=timezone.now() - EXIT_BOOKING_GRACE - timedelta(seconds=1)
+        )
+        assert [e.purpose for e in stops_cycle()] == [OrderPurpose.STOP_LOSS]
 
 
 def test_take_profit_exits_when_the_bid_reaches_the_target(
