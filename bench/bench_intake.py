@@ -48,11 +48,11 @@ THREADS = int(os.environ.get("LT_BENCH_INTAKE_THREADS", "1"))
 WORKER_CLASS = os.environ.get("LT_BENCH_INTAKE_WORKER_CLASS", "sync")
 
 
-def _database_urls() -> tuple[str, str, str]:
-    """(admin URL, bench URL, bench database name) from DATABASE_URL."""
+def _database_urls(suffix: str = "_bench_intake") -> tuple[str, str, str]:
+    """(admin URL, bench URL, bench database name: DATABASE_URL's name + suffix)."""
     url = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/lt")
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'lt'}_bench_intake"
+    name = f"{parts.path.lstrip('/') or 'lt'}{suffix}"
     admin = urlunsplit(parts._replace(path="/postgres"))
     return admin, urlunsplit(parts._replace(path=f"/{name}")), name
 

@@ -10,8 +10,7 @@ from bench.bench_intake import ROOT, _database_urls, _fresh_database
 
 def bench_database(name: str) -> str:
     """The URL of an empty database `<DATABASE_URL name>_bench_<name>`, made anew."""
-    admin, url, database = _database_urls()
-    database, url = (x.replace("_bench_intake", f"_bench_{name}") for x in (database, url))
+    admin, url, database = _database_urls(f"_bench_{name}")
     _fresh_database(admin, database)
     return url
 

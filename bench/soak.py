@@ -40,12 +40,11 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 
 from bench import soak_sample as sample
+from bench.bench_intake import _database_urls, _fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "soak"
@@ -86,25 +85,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _urls() -> tuple[str, str, str]:
-    """(admin URL, soak database URL, soak database name) from DATABASE_URL."""
-    url = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/lt")
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'lt'}_soak"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    return admin, urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def _fresh_database(admin: str, name: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 class Soak:
     def __init__(self, *, minutes: float, rate: float) -> None:
         self.minutes, self.rate = minutes, rate
-        self.admin, self.url, self.name = _urls()
+        self.admin, self.url, self.name = _database_urls("_soak")
         self.port, self.venue_port = _free_port(), _free_port()
         self.marker = f"LT_SOAK_{uuid.uuid4().hex}"
         self.stop = threading.Event()
