@@ -43,10 +43,10 @@ from execution.models import Order, Position, PositionStatus
 from execution.reconcile import reconcile
 from execution.venue import Book, VenueAdapter, VenueError
 from execution.venue.session import get_venue
+from ltproject.devkeys import ANVIL_KEYS
 from ltproject.domain import Side, TradingMode
 from ltproject.money import ONE, SHARES_QUANTUM, ZERO, price_on_tick
 from risk.rules_io import rules_import
-from sandbox.chain.anvil import ANVIL_KEYS
 
 from .models import Strategy
 from .services import credential_issue, credential_revoke, strategy_create

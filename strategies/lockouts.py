@@ -55,17 +55,16 @@ def signature_failure_record(
         if row.failures >= settings.SIGNAL_KEY_FAILURE_LIMIT:
             row.locked_until = now + timedelta(minutes=settings.SIGNAL_KEY_LOCKOUT_MINUTES)
             row.failures, row.first_failure_at = 0, now
-            _alert(row)
+            _alert(row, credential)
         row.save()
         locked = row.locked_until if row.locked_until and row.locked_until > now else None
         return FailureOutcome(locked_until=locked)
 
 
-def _alert(row: SignatureLockout) -> None:
+def _alert(row: SignatureLockout, credential: ApiCredential) -> None:
     from monitoring.alerts import alert_create
     from monitoring.models import Alert
 
-    credential = ApiCredential.objects.select_related("strategy").get(pk=row.credential_id)
     alert_create(
         reason_code="SIGNAL_KEY_LOCKED_OUT",
         severity=Alert.Severity.CRITICAL,

@@ -5,8 +5,6 @@ again once it is back, with no restart (a gunicorn server against a proxy that l
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +12,9 @@ import httpx
 import pytest
 from django.db import connection
 
-from strategies.models import Signal
-from strategies.signing import signature_compute
+from strategies.models import ApiCredential, Signal, Strategy
 from tests.dbproxy import DatabaseProxy
-from tests.risk.helpers import credential_for, strategy_with
+from tests.risk.helpers import credential_for, signal_body, signed_headers, strategy_with
 from tests.servers import Server, gunicorn
 
 PATH = "/api/v1/signals/"
@@ -39,20 +36,13 @@ def server(transactional_db: None, proxy: DatabaseProxy, tmp_path: Path) -> Iter
         yield server
 
 
-def _signal(port: int, key_id: str, secret: str, slug: str) -> httpx.Response:
-    body = json.dumps({
-        "strategy": slug, "idempotency_key": uuid.uuid4().hex, "token_id": "12345",
-        "side": "BUY", "price": "0.50", "ft_signal_id": "ft-1",
-        "ft_created_at": "2026-11-26T06:00:00Z",
-    }).encode()  # fmt: skip
-    stamp = str(int(time.time()))
-    signature = signature_compute(secret=secret, timestamp=stamp, method="POST", path=PATH,
-                                  body=body)  # fmt: skip
-    headers = {"X-LT-Key": key_id, "X-LT-Timestamp": stamp, "X-LT-Signature": signature,
-               "Content-Type": "application/json"}  # fmt: skip
+def _signal(
+    port: int, strategy: Strategy, credential: ApiCredential, secret: str
+) -> httpx.Response:
+    raw = json.dumps(signal_body(strategy, "12345")).encode()
+    headers = signed_headers(credential, secret, raw) | {"Content-Type": "application/json"}
     # Well under gunicorn's 60 s worker timeout: a request that hung would fail here.
-    return httpx.post(f"http://127.0.0.1:{port}{PATH}", content=body, headers=headers,
-                      timeout=20)  # fmt: skip
+    return httpx.post(f"http://127.0.0.1:{port}{PATH}", content=raw, headers=headers, timeout=20)
 
 
 def _unavailable(answer: httpx.Response) -> None:
@@ -67,7 +57,7 @@ def test_the_api_answers_503_while_the_database_is_away_and_recovers(server, pro
     port, process, log = server.port, server.process, server.log
     strategy = strategy_with()
     credential, secret = credential_for(strategy)
-    sign = (port, credential.key_id, secret, strategy.slug)
+    sign = (port, strategy, credential, secret)
 
     assert _signal(*sign).status_code == 201
 

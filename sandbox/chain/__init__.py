@@ -39,7 +39,9 @@ adapter is the oracle of neg-risk markets, as on Polygon.
 
 from __future__ import annotations
 
-from .anvil import ANVIL_KEYS, Anvil, AnvilError, anvil_binary, free_port
+from ltproject.devkeys import ANVIL_KEYS
+
+from .anvil import Anvil, AnvilError, anvil_binary, free_port
 from .deploy import SandboxChain, SandboxMarket
 from .wallets import SandboxWallets, WalletCallReverted
 

@@ -11,16 +11,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ltproject.devkeys import ANVIL_KEYS as DEV_ANVIL_KEYS
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 ANVIL_PACKAGE_BINARY = (
     BASE_DIR / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 )
 
-# anvil's well-known development accounts, funded with 10,000 ETH each on start: sandbox-only
-# keys, never used outside 127.0.0.1 (live trading refuses them anywhere else).
-ANVIL_KEYS = DEV_ANVIL_KEYS
+# anvil funds its well-known development accounts (ltproject.devkeys.ANVIL_KEYS) with 10,000
+# ETH each on start: sandbox-only keys, refused by live trading anywhere but on loopback.
 
 
 class AnvilError(RuntimeError):

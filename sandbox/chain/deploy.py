@@ -14,8 +14,7 @@ from web3.contract import Contract
 from web3.types import RPCEndpoint
 
 from contracts import artifact, ctf_ids
-
-from .anvil import ANVIL_KEYS
+from ltproject.devkeys import ANVIL_KEYS
 
 ZERO_BYTES32 = b"\x00" * 32
 BINARY = [1, 2]  # index sets of YES and NO

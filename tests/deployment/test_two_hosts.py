@@ -49,10 +49,9 @@ from execution.models import Fill, Order, OrderStatus
 from execution.venue.session import get_venue, reset_venue
 from risk.models import BudgetWindow, RiskDecision
 from sandbox.testing import TEST_PRIVATE_KEY
-from strategies.models import Signal, Strategy
-from strategies.signing import signature_compute
+from strategies.models import ApiCredential, Signal, Strategy
 from tests.dbproxy import ProxyProcess
-from tests.risk.helpers import credential_for, strategy_with
+from tests.risk.helpers import credential_for, signal_body, signed_headers, strategy_with
 
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("LT_TWO_HOST_SECONDS", "45"))
@@ -143,7 +142,7 @@ class Sender:
     """Signals signed and sent at a steady rate, each retried (re-signed, on the other server
     when one fails) until it has an answer; what every signal was answered."""
 
-    keys: list[tuple[str, str, str]]  # (slug, key id, secret)
+    keys: list[tuple[Strategy, ApiCredential, str]]  # (strategy, its key, the key's secret)
     token: str
     ports: list[int]
     price: str = "0.50"
@@ -155,25 +154,24 @@ class Sender:
     local: threading.local = field(default_factory=threading.local)
 
     def send(self, n: int) -> None:
-        slug, key_id, secret = self.keys[n % len(self.keys)]
-        body = json.dumps({
-            "strategy": slug, "idempotency_key": f"load-{n}-{uuid.uuid4().hex[:8]}",
-            "token_id": self.token, "side": "BUY", "price": self.price, "size": "2",
-            "ft_signal_id": f"ft-{n}", "ft_created_at": "2026-11-26T06:00:00Z",
-        }).encode()  # fmt: skip
-        key = json.loads(body)["idempotency_key"]
+        strategy, credential, secret = self.keys[n % len(self.keys)]
+        key = f"load-{n}-{uuid.uuid4().hex[:8]}"
+        fields = {
+            "idempotency_key": key,
+            "price": self.price,
+            "size": "2",
+            "ft_signal_id": f"ft-{n}",
+        }
+        body = json.dumps(signal_body(strategy, self.token, **fields)).encode()
         client = getattr(self.local, "client", None) or httpx.Client(timeout=30)
         self.local.client = client
         attempt = 0
         while True:
             port = self.ports[(n + attempt) % len(self.ports)]
-            stamp = str(int(time.time()))
-            headers = {
-                "X-LT-Key": key_id, "X-LT-Timestamp": stamp, "Content-Type": "application/json",
-                "X-LT-Signature": signature_compute(
-                    secret=secret, timestamp=stamp, method="POST", path=PATH, body=body
-                ),
-            }  # fmt: skip
+            # Signed anew each attempt: a signature is accepted once.
+            headers = signed_headers(credential, secret, body) | {
+                "Content-Type": "application/json"
+            }
             started = time.perf_counter()
             try:
                 status = client.post(
@@ -280,7 +278,7 @@ def test_two_hosts_lose_nothing_and_do_nothing_twice(
         Strategy.objects.filter(pk=strategy.pk).update(mode="live", slug=f"host-load-{n}")
         strategy.refresh_from_db()
         credential, secret = credential_for(strategy)
-        keys.append((strategy.slug, credential.key_id, secret))
+        keys.append((strategy, credential, secret))
     call_command("lt_reconcile", verbosity=0)  # live entries wait for a clean reconciliation
     ask = lt.book(token).best_ask
     sender = Sender(keys=keys, token=token, ports=[first.web_port, second.web_port],
