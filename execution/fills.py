@@ -15,12 +15,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from ltproject.domain import Side
 from ltproject.fees import FeeSchedule
 from ltproject.money import ONE, quantize_price, quantize_pusd
-from risk.models import BreakerKind
+from risk.models import BreakerKind, RiskState
 
 from . import risk_hooks
 from .models import Fill, Order, OrderPurpose, OrderStatus, Position, TradeStatus
@@ -159,6 +160,7 @@ def fills_record(fills: Iterable[OwnFill]) -> int:
 @transaction.atomic
 def fill_record(own: OwnFill) -> bool:
     """Insert or advance one fill. Replays of the same trade change nothing."""
+    _risk_state_lock(own.order_id)
     order = (
         Order.objects.select_for_update(of=("self",)).select_related("market").get(pk=own.order_id)
     )
@@ -196,6 +198,21 @@ def fill_record(own: OwnFill) -> bool:
     fill.transaction_hash = own.transaction_hash or fill.transaction_hash
     fill.save(update_fields=["status", "transaction_hash", "voided_at", "updated_at"])
     return True
+
+
+def _risk_state_lock(order_id: int) -> None:
+    """Lock the order's strategy's risk state first, in the order a decision takes its locks.
+
+    A fill that closes a position updates that row (`risk_position_closed`). A decision locks
+    it before writing its rows, one of which (an exit order) names the position; taken after
+    the order and position rows, the two transactions would wait for each other.
+    """
+    strategy = Order.objects.filter(pk=order_id).values("strategy_id")
+    list(
+        RiskState.objects.select_for_update(no_key=True)
+        .filter(strategy_id=Subquery(strategy))
+        .values_list("pk", flat=True)
+    )
 
 
 def fill_fee(order: Order, own: OwnFill) -> Decimal:

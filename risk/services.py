@@ -284,7 +284,8 @@ def risk_position_closed(*, position: Position, realised_pnl: Decimal) -> RiskSt
     """
     strategy = Strategy.objects.select_related("risk_rules").get(pk=position.strategy_id)
     rules = strategy.risk_rules
-    row = RiskState.objects.select_for_update().get(pk=strategy_risk_state(strategy=strategy).pk)
+    state = strategy_risk_state(strategy=strategy)
+    row = RiskState.objects.select_for_update(no_key=True).get(pk=state.pk)
     row.realised_pnl = quantize_pusd(row.realised_pnl + realised_pnl)
     row.consecutive_losses = row.consecutive_losses + 1 if realised_pnl < 0 else 0
     row.save(update_fields=["realised_pnl", "consecutive_losses", "updated_at"])
