@@ -154,6 +154,14 @@ class StreamProcessor:
         self._holdings, self._fingerprint = holdings, fingerprint
         return set(holdings)
 
+    def forget(self, tokens: Iterable[str]) -> None:
+        """Tokens no longer followed (their positions and orders are gone): their books and
+        observation times go too, or a process that runs for months keeps every token it
+        ever followed."""
+        for token in tokens:
+            self.books.pop(token, None)
+            self._observed.pop(token, None)
+
     # --- messages -----------------------------------------------------------------------
 
     def handle(self, messages: Iterable[Message]) -> None:

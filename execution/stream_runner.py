@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, reset_queries
 from django.db.models import F
 from django.utils import timezone
 from websockets.exceptions import WebSocketException
@@ -133,6 +133,7 @@ class Channel:
                 socket.send("PING")
                 self._last_ping = now
             self.on_idle(socket)
+            reset_queries()  # see `StreamRunner.run`
 
     def _handle(self, frame: str | bytes) -> None:
         try:
@@ -178,6 +179,7 @@ class MarketChannel(Channel):
             socket.send(json.dumps({"operation": "subscribe", "assets_ids": sorted(added)}))
         if removed:
             socket.send(json.dumps({"operation": "unsubscribe", "assets_ids": sorted(removed)}))
+            self.runner.processor_forget(removed)
         self.subscribed = wanted
 
 
@@ -239,11 +241,21 @@ class StreamRunner:
         with self._lock:
             self.processor.snapshot(books)
 
+    def processor_forget(self, tokens: set[str]) -> None:
+        with self._lock:
+            self.processor.forget(tokens)
+
     # --- the process --------------------------------------------------------------------
 
     def run(self, *, standby_poll_s: float = 1.0) -> None:
-        """Until `stop()`: stand by for the lease, act while holding it."""
+        """Until `stop()`: stand by for the lease, act while holding it.
+
+        With DEBUG on, Django keeps each connection's last 9,000 queries until a request
+        starts; this process serves none, so each loop clears its thread's log itself (or
+        the stream grew by megabytes an hour until the logs were full).
+        """
         while not self.stopping.is_set():
+            reset_queries()
             token = lease_take(LEASE, seconds=LEASE_SECONDS)
             if token is None:
                 self.stopping.wait(standby_poll_s)
@@ -271,6 +283,7 @@ class StreamRunner:
             thread.start()
         try:
             while not self.stopping.wait(RENEW_EVERY_S):
+                reset_queries()  # see `run`
                 self.status_write()
                 if not lease_renew(LEASE, self.token, seconds=LEASE_SECONDS):
                     log.warning("stream: lost the lease; standing by")
