@@ -12,6 +12,8 @@ from bench import soak_sample as sample
 MIB = 1024
 WARMUP_MINUTES = 10.0  # growth is measured after this
 STUCK_MINUTES = 5  # a non-final order older than this at the end is stuck (FAK orders: seconds)
+# The retention job runs every 15 minutes (for at most 40 s): a row may outlive its age by that.
+RETENTION_SLACK = timedelta(minutes=20)
 
 
 def report_build(soak: Any, *, final: bool) -> dict[str, Any]:
@@ -236,6 +238,7 @@ def invariants(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
             <= report["connections"]["after_warmup_min"] + 5,
             **{k: report["connections"][k] for k in ("after_warmup_min", "after_warmup_max")},
         },
+        "database_within_retention": retention_held(),
         "rss_growth_under_5_mib_per_h": {
             "ok": all(
                 (p["growth_mib_per_h_after_warmup"] or 0) < 5
@@ -244,6 +247,55 @@ def invariants(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
             ),
             "worst": max((p["growth_mib_per_h_after_warmup"] or 0 for p in rss), default=None),
         },
+    }
+
+
+def retention_held() -> dict[str, Any]:
+    """What grows is what the retention policy keeps: at the end, no row the policy prunes is
+    older than its age (LT_RETENTION) and one pass of the job, for the kinds a run produces
+    (rejected signals with their decisions, mid prices)."""
+    from django.conf import settings
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from execution.models import MidPrice
+    from monitoring.retention import _compared_since
+    from risk.models import RiskDecision, RiskRules
+    from strategies.models import Signal, Strategy
+
+    now = timezone.now()
+    ages = settings.LT_RETENTION
+    overdue_signals = 0
+    for strategy_id in Strategy.objects.values_list("pk", flat=True):
+        cutoff = now - ages["rejected_signals"] - RETENTION_SLACK
+        compared = _compared_since(strategy_id)  # a strategy's newest 1,000 signals stay
+        cutoff = min(cutoff, compared) if compared else cutoff
+        overdue_signals += Signal.objects.filter(
+            strategy_id=strategy_id,
+            received_at__lt=cutoff,
+            decision__outcome=RiskDecision.Outcome.REJECTED,
+            order__isnull=True,
+        ).count()
+    mid_cutoff = now - ages["mid_prices"] - RETENTION_SLACK
+    lookback = RiskRules.objects.aggregate(m=Max("sizing_lookback_minutes"))["m"]
+    if lookback:
+        mid_cutoff = min(mid_cutoff, now - timedelta(minutes=lookback) - RETENTION_SLACK)
+    old_mids = MidPrice.objects.filter(observed_at__lt=mid_cutoff)
+    newest_kept = (  # a token's newest mid stays (positions are marked with it)
+        MidPrice.objects.values("token_id")
+        .annotate(newest=Max("observed_at"))
+        .filter(newest__lt=mid_cutoff)
+        .count()
+    )
+    overdue_mids = old_mids.count() - newest_kept
+    return {
+        "ok": overdue_signals == 0 and overdue_mids == 0,
+        "ages": {k: str(ages[k]) for k in ("rejected_signals", "mid_prices")},
+        "rejected_signals_overdue": overdue_signals,
+        "mid_prices_overdue": overdue_mids,
+        "rejected_signals_kept": Signal.objects.filter(
+            decision__outcome=RiskDecision.Outcome.REJECTED
+        ).count(),
     }
 
 
