@@ -10,7 +10,7 @@ export DATABASE_URL_TEST ?= postgres://root@127.0.0.1:5432/lt
 # Node tooling (anvil for the sandbox chain, solc for the contracts), pinned in package-lock.json.
 NPM_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | sha1sum | cut -c1-12)
 
-.PHONY: setup run test lint bench soak clean contracts browser
+.PHONY: setup run test lint bench soak clean contracts browser mutate
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ MINUTES ?= 60
 RATE ?= 3
 soak: setup
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench.soak --minutes $(MINUTES) --rate $(RATE)
+
+# Mutation testing (mutmut) of the money paths, each module against the tests that cover it;
+# the report is docs/mutation-report.md. Not part of `make test`. `make mutate MUTATE="money
+# stops"` runs only those groups (bench/mutate.py lists them).
+mutate: setup
+	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench.mutate $(MUTATE)
 
 clean:
 	rm -rf $(VENV) var

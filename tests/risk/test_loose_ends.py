@@ -13,6 +13,7 @@ from pytest_django.fixtures import Settings
 
 from execution.markets import market_for_token
 from execution.tasks import monitor_stops
+from execution.venue import metrics
 from execution.venue.session import get_venue, reset_venue
 from ltproject.domain import TradingMode
 from monitoring.probes import breakers_feed
@@ -234,7 +235,11 @@ def venue_that_stops(live_venue: SandboxHandle, settings: Settings) -> Iterator[
     running = settings.CLOB_HOST
     settings.CLOB_HOST = f"http://127.0.0.1:{free_port()}"
     reset_venue()
+    # The probe reads this process's venue counters too: calls that earlier tests answered
+    # would make the stopped venue look reachable.
+    metrics._take(everything=True)
     yield running
+    metrics._take(everything=True)
     reset_venue()
 
 
