@@ -67,7 +67,6 @@ GROUPS = [
         ["strategies/signing.py"],
         [
             "tests/intake/test_auth.py",
-            "tests/intake/test_intake.py",
             "tests/intake/test_signature_lockout.py",
         ],
     ),
