@@ -345,13 +345,23 @@ _ERROR_LINE = re.compile(r"^\d{4}-\d\d-\d\d [\d:,]+ (?:ERROR|CRITICAL) (\S+) ")
 # The sandbox venue and its chain stand in for Polymarket and Polygon: their errors are
 # reported, not held against LT.
 _STAND_IN_LOGGERS = ("sandbox.",)
+# lt_run's line when the soak stops it: the venue stand-in may go before a job that was
+# reading it ends, and what follows is the system stopping, not running; reported apart.
+_STOPPING = "Stopping LT"
 
 
 def _log_errors(path: Path) -> dict[str, Any]:
     lt: list[str] = []
     stand_in: list[str] = []
+    stopping: list[str] = []
+    running = True
     for line in path.read_text(errors="replace").splitlines():
-        if (match := _ERROR_LINE.match(line)) is not None:
+        running = running and not line.startswith(_STOPPING)
+        if (match := _ERROR_LINE.match(line)) is None:
+            continue
+        if not running:
+            stopping.append(line)
+        else:
             (stand_in if match.group(1).startswith(_STAND_IN_LOGGERS) else lt).append(line)
     return {
         "ok": not lt,
@@ -359,6 +369,8 @@ def _log_errors(path: Path) -> dict[str, Any]:
         "first": lt[:10],
         "stand_in_count": len(stand_in),
         "stand_in_first": stand_in[:5],
+        "while_stopping_count": len(stopping),
+        "while_stopping_first": stopping[:5],
     }
 
 
