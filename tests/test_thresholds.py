@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pytest
 
 from execution.models import OrderPurpose
 from execution.stops import exit_trigger
-from ltproject.money import is_valid_price
+from ltproject.money import is_valid_price, price_on_tick, quantize_shares
 from risk.models import RiskRules
 
 D = Decimal
@@ -65,3 +65,29 @@ def exit_trigger_of(purpose: OrderPurpose, threshold: str) -> object:
 )  # fmt: skip
 def test_prices_run_from_one_tick_to_one_minus_a_tick(price: str, tick: str, valid: bool) -> None:
     assert is_valid_price(D(price), D(tick)) is valid
+
+
+@pytest.mark.parametrize(
+    ("price", "tick", "rounding", "snapped"),
+    [
+        ("0.555", "0.01", None, "0.56"), ("0.545", "0.01", None, "0.54"),  # half to even
+        ("0.5549", "0.01", ROUND_CEILING, "0.56"), ("0.5599", "0.01", ROUND_FLOOR, "0.55"),
+        ("0.99626", "0.0025", None, "0.9975"), ("0.12", "0.1", None, "0.1"),
+    ],
+)  # fmt: skip
+def test_a_price_snaps_to_a_multiple_of_its_tick(price, tick, rounding, snapped) -> None:
+    how = {} if rounding is None else {"rounding": rounding}
+    on_tick = price_on_tick(D(price), D(tick), **how)
+    assert on_tick == D(snapped)
+    assert on_tick.as_tuple().exponent == D(tick).as_tuple().exponent  # written on the tick
+
+
+@pytest.mark.parametrize(
+    ("shares", "places", "rounded"),
+    [("1.2345679", 6, "1.234567"), ("1.999", 2, "1.99"), ("2", 2, "2.00"), ("0.0000009", 6, "0")],
+)
+def test_share_counts_round_down_to_their_places(shares, places, rounded) -> None:
+    result = quantize_shares(D(shares), places)
+    assert result == D(rounded)
+    assert result.as_tuple().exponent == -places
+    assert quantize_shares(D("1.2345679")) == D("1.234567")  # six places unless told
