@@ -224,7 +224,7 @@ def _revision() -> str:
 
 
 def report() -> str:
-    from bench.mutate_reasons import SURVIVOR_REASONS
+    from bench.mutate_reasons import survivor_reason
 
     results = [
         json.loads((RESULTS / f"{g.name}.json").read_text())
@@ -266,7 +266,7 @@ def report() -> str:
             details.append("Every mutant was killed.\n")
         for name, diff in survivors.items():
             status = result["statuses"][name]
-            reason = SURVIVOR_REASONS.get(name, "unexplained")
+            reason = survivor_reason(name)
             details.append(f"### `{name}` ({status})\n\n{reason}\n\n```diff\n{_diff(diff)}\n```\n")
     lines.append("")
     lines.append("Killed % counts timeouts as caught.")
