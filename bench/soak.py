@@ -104,7 +104,7 @@ class Soak:
     # --- the system ----------------------------------------------------------------------
 
     def env(self) -> dict[str, str]:
-        # strategies.demo.DEMO_SIGNER_KEY, read before Django is set up.
+        # sandbox.demo.DEMO_SIGNER_KEY, read before Django is set up.
         from ltproject.devkeys import ANVIL_KEYS
 
         retention = os.environ.get("LT_RETENTION") or json.dumps(SOAK_RETENTION)
@@ -153,7 +153,7 @@ class Soak:
 
         from execution.venue.session import get_venue
         from risk.rules_io import rules_import
-        from strategies.demo import demo_reconcile, demo_strategies_ensure, demo_wallet_prepare
+        from sandbox.demo import demo_reconcile, demo_strategies_ensure, demo_wallet_prepare
         from strategies.models import Strategy
 
         targets = demo_strategies_ensure()
@@ -199,7 +199,7 @@ class Soak:
                 self._send(base, target, body | {"strategy": target.slug}, run)
 
     def _send(self, base: str, target: Any, body: dict[str, Any], run: str) -> None:
-        from strategies.demo import signal_post
+        from sandbox.demo import signal_post
 
         body = body | {"idempotency_key": f"{run}-{target.slug}-{body['ft_signal_id']}"}
         began = time.monotonic()

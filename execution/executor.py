@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -33,12 +32,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from hotpath.orders import (
+    intent_claim_and_store,
+    lease_release,
+    live_intent,
+    order_update,
+    strategy_with_rules,
+)
 from ltproject.domain import OrderType, Side, TradingMode
 from monitoring.models import Alert
 from monitoring.services import alert_create
-from risk.models import BreakerKind, RiskRules
-from risk.selectors import columns_of, instance_from, instances_from, statements_run
-from strategies.models import Strategy
+from risk.models import BreakerKind
 
 from . import risk_hooks
 from .markets import market_refresh
@@ -136,40 +140,12 @@ def order_submit(*, order_id: int) -> Order:
         assert order.signed_order is not None
         return _send(order, SignedOrder.from_json(order.signed_order))
     finally:
-        _lease_release(order_id)
-
-
-def _lease_release(order_id: int) -> None:
-    statements_run([("UPDATE lt_orders SET lease_until = NULL WHERE id = %s", [order_id])])
+        lease_release(order_id)
 
 
 # --- the common case: a fresh live intent, on PostgreSQL -----------------------------------
-#
-# An intent just committed by the intake is sent after two statements: a plain SELECT (no
-# lock, no write), then one conditional UPDATE that claims the order *and* stores the signed
-# order as `submitted` (the one durable write before the POST). Signing before claiming is
-# safe when two workers race: the UPDATE lets one through and the other's signature is
-# dropped unsent. Both are plain SQL, prepared once per connection (`statements_run`): the
-# ORM's query building and PostgreSQL's planning cost more than the round trips here
-# (claim, reload and store measured ~3 ms through the ORM, ~1 ms this way). Other databases
-# and other states take the general path above.
-
-_CLAIM_AND_STORE_SQL = (
-    "UPDATE lt_orders SET status = %s, signed_order = %s, venue_order_id = %s, "
-    "signed_at = %s, posted_at = %s, lease_until = %s, attempts = attempts + 1 "
-    "WHERE id = %s AND status = %s AND (lease_until IS NULL OR lease_until < %s) RETURNING id"
-)
-
-
-@cache
-def _live_intent_sql() -> str:
-    return (
-        f"SELECT {columns_of(Order, 'o')}, m.tick_size, m.neg_risk, m.exchange_version "
-        "FROM lt_orders o "
-        "LEFT JOIN lt_markets m ON m.id = o.market_id "
-        "WHERE o.id = %s AND o.status = %s AND o.mode = %s "
-        "AND (o.lease_until IS NULL OR o.lease_until < %s)"
-    )
+# Two statements before the POST (`hotpath.orders`: a SELECT, then the claim that stores the
+# signed order); other databases and other states take the general path above.
 
 
 @contextmanager
@@ -207,18 +183,16 @@ def _live_intent_submit(order_id: int) -> Order | None:
     try:
         return _send(order, signed, marked=True)
     finally:
-        _lease_release(order_id)
+        lease_release(order_id)
 
 
 def _live_intent(order_id: int) -> tuple[Order, dict[str, Any]] | None:
-    """The order and how its market signs (tick, neg-risk, exchange version), if it is a
-    live intent nobody holds."""
-    params = [order_id, OrderStatus.INTENT, TradingMode.LIVE, timezone.now()]
-    (rows,) = statements_run([(_live_intent_sql(), params)])
-    if not rows:
+    """The order and how its market signs, if it is a live intent nobody holds."""
+    found = live_intent(order_id, now=timezone.now())
+    if found is None:
         return None
-    *values, tick, neg_risk, version = rows[0]
-    return instance_from(Order, values), _signing(tick, neg_risk, version)
+    order, tick, neg_risk, version = found
+    return order, _signing(tick, neg_risk, version)
 
 
 def _signing(tick: Decimal | None, neg_risk: bool | None, version: int | None) -> dict[str, Any]:
@@ -231,10 +205,12 @@ def _claim_and_store(order: Order, signed: SignedOrder) -> bool:
     POST: from here on a crash means "maybe sent", resolved by looking the hash up."""
     now = timezone.now()
     signed_json = signed.to_json()
-    stored = Order._meta.get_field("signed_order").get_db_prep_save(signed_json, connection)
-    params = [OrderStatus.SUBMITTED, stored, signed.order_hash, now, now, now + LEASE]
-    (claimed,) = statements_run(
-        [(_CLAIM_AND_STORE_SQL, [*params, order.pk, OrderStatus.INTENT, now])]
+    claimed = intent_claim_and_store(
+        order,
+        signed_order=signed_json,
+        order_hash=signed.order_hash,
+        now=now,
+        lease_until=now + LEASE,
     )
     if not claimed:
         return False
@@ -369,20 +345,9 @@ def _strategy_with_rules(order: Order) -> None:
     instead of one query each."""
     if order.strategy_id is None or Order.strategy.is_cached(order):
         return
-    (rows,) = statements_run([(_strategy_sql(), [order.strategy_id])])
-    if rows:
-        strategy, rules = instances_from(rows[0], Strategy, RiskRules)
-        assert isinstance(strategy, Strategy) and isinstance(rules, RiskRules)
-        strategy.risk_rules = rules
+    strategy = strategy_with_rules(order.strategy_id)
+    if strategy is not None:
         order.strategy = strategy
-
-
-@cache
-def _strategy_sql() -> str:
-    return (
-        f"SELECT {columns_of(Strategy, 's')}, {columns_of(RiskRules, 'r')} "
-        "FROM lt_strategies s JOIN lt_risk_rules r ON r.id = s.risk_rules_id WHERE s.id = %s"
-    )
 
 
 def order_resolve_unknown(*, order: Order, resend_after: timedelta = UNKNOWN_GRACE) -> Order:
@@ -427,7 +392,7 @@ def _acknowledge(order: Order, ack: OrderAck) -> Order:
     if order.order_type in (OrderType.FAK, OrderType.FOK) and status == OrderStatus.LIVE:
         # Fill-and-kill orders never rest: whatever did not match is already gone.
         status = OrderStatus.CANCELLED
-    _order_update(order, status=status, acked_at=timezone.now(), error_code="", error_message="")
+    order_update(order, status=status, acked_at=timezone.now(), error_code="", error_message="")
     if ack.status == "matched":
         _sync_fills_soon()
     return order
@@ -438,29 +403,6 @@ def _sync_fills_soon() -> None:
     path) rather than at the next minute's sync, so the risk checks of the next signals see
     the position: exposure, position counts and what a SELL may reduce."""
     async_task("execution.tasks.sync_fills", task_name="sync_fills_after_match")
-
-
-_ORDER_FIELDS = {f.name: f for f in Order._meta.concrete_fields}
-
-
-def _order_update(order: Order, **values: Any) -> None:
-    """UPDATE the order's row and read all of it back into `order`, in one plain statement:
-    `update()` then `refresh_from_db()` without building either query."""
-    fields = [_ORDER_FIELDS[name] for name in sorted(values)]
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
-    sql = _order_update_sql(tuple(f.name for f in fields))
-    (rows,) = statements_run([(sql, [*params, order.pk])])
-    fresh = instance_from(Order, rows[0])
-    for field in _ORDER_FIELDS.values():
-        setattr(order, field.attname, getattr(fresh, field.attname))
-
-
-@cache
-def _order_update_sql(names: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(_ORDER_FIELDS[name].column)} = %s" for name in names)
-    returned = ", ".join(quote(f.column) for f in _ORDER_FIELDS.values())
-    return f"UPDATE lt_orders SET {sets} WHERE id = %s RETURNING {returned}"
 
 
 @transaction.atomic

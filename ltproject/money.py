@@ -8,9 +8,11 @@ Average costs and marks keep 6 places so that repeated fills do not drift.
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+if TYPE_CHECKING:
+    from django.db import models
+
 
 PUSD_PLACES = 6
 SHARES_PLACES = 6
@@ -30,24 +32,32 @@ ONE = Decimal(1)
 TICK_SIZES = tuple(Decimal(t) for t in ("0.1", "0.01", "0.001", "0.0001", "0.005", "0.0025"))
 
 
+def _decimal_field(digits: int, places: int, kwargs: dict[str, Any]) -> models.DecimalField:
+    # Imported here, not at the top: the arithmetic in this module (which the pure risk
+    # decision uses) needs nothing of Django's database layer.
+    from django.db import models
+
+    return models.DecimalField(max_digits=digits, decimal_places=places, **kwargs)
+
+
 def MoneyField(**kwargs: Any) -> models.DecimalField:  # noqa: N802 - reads as a field class
     """A pUSD amount (may be negative only where the column's constraints allow it)."""
-    return models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=PUSD_PLACES, **kwargs)
+    return _decimal_field(AMOUNT_DIGITS, PUSD_PLACES, kwargs)
 
 
 def SharesField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A number of outcome shares."""
-    return models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=SHARES_PLACES, **kwargs)
+    return _decimal_field(AMOUNT_DIGITS, SHARES_PLACES, kwargs)
 
 
 def PriceField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A price in pUSD per share, (0, 1) for orders and fills."""
-    return models.DecimalField(max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES, **kwargs)
+    return _decimal_field(PRICE_DIGITS, PRICE_PLACES, kwargs)
 
 
 def PercentField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A percentage, 0–100 (e.g. 20 means 20 %)."""
-    return models.DecimalField(max_digits=PCT_DIGITS, decimal_places=PCT_PLACES, **kwargs)
+    return _decimal_field(PCT_DIGITS, PCT_PLACES, kwargs)
 
 
 def quantize_pusd(value: Decimal) -> Decimal:

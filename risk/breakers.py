@@ -12,82 +12,37 @@ slippage, latency and error rate through `breaker_observe`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from monitoring.models import Alert
 from monitoring.services import alert_create, alert_resolve
 from strategies.models import Strategy
 
-from .models import Breaker, BreakerEvent, BreakerKind, RiskRules
-from .reasons import ReasonCode
-from .selectors import columns_of, instance_from
-
-KIND_ORDER = (
-    BreakerKind.SPREAD,
-    BreakerKind.LIQUIDITY,
-    BreakerKind.SLIPPAGE,
-    BreakerKind.LATENCY,
-    BreakerKind.ERROR_RATE,
+from .decision import (
+    KIND_ORDER,
+    OPEN_CODE,
+    BreakerNormal,
+    BreakerResumed,
+    BreakerTripped,
+    breaker_threshold,
+    is_abnormal,
+    resume_due,
 )
-OPEN_CODE = {
-    BreakerKind.SPREAD: ReasonCode.BREAKER_SPREAD_OPEN,
-    BreakerKind.LIQUIDITY: ReasonCode.BREAKER_LIQUIDITY_OPEN,
-    BreakerKind.SLIPPAGE: ReasonCode.BREAKER_SLIPPAGE_OPEN,
-    BreakerKind.LATENCY: ReasonCode.BREAKER_LATENCY_OPEN,
-    BreakerKind.ERROR_RATE: ReasonCode.BREAKER_ERROR_RATE_OPEN,
-}
+from .models import Breaker, BreakerEvent, BreakerKind
+from .reasons import ReasonCode
+
+BreakerChange = BreakerTripped | BreakerNormal | BreakerResumed
+__all__ = ["KIND_ORDER", "OPEN_CODE", "breaker_threshold", "is_abnormal", "resume_due"]
+
 _VALUE_QUANTUM = Decimal("0.000001")
-
-
-def breaker_threshold(rules: RiskRules, kind: BreakerKind) -> Decimal | None:
-    value = {
-        BreakerKind.SPREAD: rules.breaker_max_spread,
-        BreakerKind.LIQUIDITY: rules.breaker_min_depth,
-        BreakerKind.SLIPPAGE: rules.breaker_max_slippage_bps,
-        BreakerKind.LATENCY: rules.breaker_max_latency_ms,
-        BreakerKind.ERROR_RATE: rules.breaker_max_error_rate,
-    }[kind]
-    return None if value is None else Decimal(value)
-
-
-def is_abnormal(kind: BreakerKind, value: Decimal | None, threshold: Decimal) -> bool:
-    """Liquidity trips under its minimum, the others over their maximum; None = unbounded."""
-    if value is None:
-        return True  # e.g. an empty side of the book: no spread, no depth
-    if kind == BreakerKind.LIQUIDITY:
-        return value < threshold
-    return value > threshold
 
 
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(_VALUE_QUANTUM)
-
-
-def breakers_of(*, strategy: Strategy) -> list[Breaker]:
-    """The strategy's breakers and the global ones, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(*breakers_query(strategy=strategy))
-        return breakers_from(cursor.fetchall())
-
-
-def breakers_query(*, strategy: Strategy) -> tuple[str, list[int]]:
-    """The SQL of `breakers_of` (plain SQL: every entry signal runs it), for a caller that
-    sends it with other statements."""
-    sql = (
-        f"SELECT {columns_of(Breaker, 'b')} FROM lt_breakers b "
-        "WHERE b.strategy_id = %s OR b.strategy_id IS NULL"
-    )
-    return sql, [strategy.pk]
-
-
-def breakers_from(rows: Iterable[Sequence[Any]]) -> list[Breaker]:
-    return [instance_from(Breaker, row) for row in rows]
 
 
 def _locked(strategy: Strategy | None, kind: BreakerKind) -> Breaker:
@@ -220,15 +175,6 @@ def _close(
     return locked
 
 
-def resume_due(breaker: Breaker, at: datetime) -> bool:
-    if breaker.state != Breaker.State.OPEN or breaker.resume_after_minutes is None:
-        return False
-    if breaker.resume_when_normal:
-        hold = timedelta(minutes=breaker.resume_after_minutes)
-        return breaker.normal_since is not None and at - breaker.normal_since >= hold
-    return breaker.resume_at is not None and at >= breaker.resume_at
-
-
 def _note_normal(breaker: Breaker, *, normal: bool, value: Decimal | None, at: datetime) -> Breaker:
     """Start or break the hold period of a breaker that resumes when normal."""
     if breaker.state != Breaker.State.OPEN or not breaker.resume_when_normal:
@@ -278,47 +224,31 @@ def _resume_if_due(breaker: Breaker, at: datetime) -> Breaker:
     return _close(breaker, BreakerEvent.Event.RESUME, ReasonCode.BREAKER_RESUMED, how)
 
 
-def breakers_evaluate(
-    *,
-    strategy: Strategy,
-    observations: Mapping[BreakerKind, Decimal | None],
-    at: datetime,
-    current: list[Breaker] | None = None,
-    token_id: str = "",
-) -> Breaker | None:
-    """Apply decision-time observations, resume what is due, and return the first open breaker.
-
-    `token_id`: the token the observations were made on (a trip's alert names its market).
-    Runs inside the intake transaction. Rows are written only on a transition, so a calm
-    market costs one read (none when the caller read `current` under its lock already).
-    """
-    rules = strategy.risk_rules
-    known = breakers_of(strategy=strategy) if current is None else current
-    rows = {(b.strategy_id, b.kind): b for b in known}
-    for kind, value in observations.items():
-        threshold = breaker_threshold(rules, kind)
-        if threshold is None:
-            continue
-        updated = _apply(
+def breaker_change_apply(
+    *, strategy: Strategy, change: BreakerChange, at: datetime, token_id: str = ""
+) -> None:
+    """Write one transition a decision made (`risk.decision`): a trip, the start or end of
+    a hold period, a resume. Runs inside the decision's transaction."""
+    if isinstance(change, BreakerTripped):
+        _trip(
             strategy=strategy,
-            kind=kind,
-            value=value,
-            threshold=threshold,
-            current=rows.get((strategy.pk, kind)),
-            resume_after_minutes=rules.breaker_resume_after_minutes,
-            resume_when_normal=rules.breaker_resume_when_normal,
+            kind=change.kind,
+            value=change.value,
+            threshold=change.threshold,
+            resume_after_minutes=change.resume_after_minutes,
+            resume_when_normal=change.resume_when_normal,
             at=at,
             token_id=token_id,
         )
-        if updated is not None:
-            rows[(strategy.pk, kind)] = updated
-    return _first_open(rows.values(), at)
-
-
-def _first_open(rows: Iterable[Breaker], at: datetime) -> Breaker | None:
-    still_open = [b for b in (_resume_if_due(b, at) for b in rows) if b.state == Breaker.State.OPEN]
-    still_open.sort(key=lambda b: (b.strategy_id is not None, KIND_ORDER.index(b.kind)))
-    return still_open[0] if still_open else None
+        return
+    owner = None if isinstance(change, BreakerResumed) and change.is_global else strategy
+    breaker = Breaker.objects.filter(strategy=owner, kind=change.kind).first()
+    if breaker is None:
+        return
+    if isinstance(change, BreakerNormal):
+        _note_normal(breaker, normal=change.normal, value=change.value, at=at)
+    else:
+        _close(breaker, BreakerEvent.Event.RESUME, ReasonCode.BREAKER_RESUMED, change.how)
 
 
 @transaction.atomic

@@ -9,68 +9,19 @@ event, neg-risk, accepting orders) is read from `lt_markets` / `lt_market_tokens
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
-
-from django.db import connection
+from typing import Protocol
 
 from execution.models import MidPrice
-from ltproject.fees import FREE, FeeSchedule
-from ltproject.money import ONE, ZERO, quantize_price
+from hotpath.sql import row_insert
+from ltproject.money import ONE, ZERO
 
-from .selectors import row_insert
+from .books import Book, BookUnavailable, Level, MarketInfo
 
-Level = tuple[Decimal, Decimal]  # (price, size in shares)
-
-
-class BookUnavailable(LookupError):
-    """No order book could be had for a token (unknown to the venue, or the venue is down)."""
-
-
-@dataclass(frozen=True)
-class Book:
-    """An order book: bids best (highest) first, asks best (lowest) first."""
-
-    token_id: str
-    bids: tuple[Level, ...] = ()
-    asks: tuple[Level, ...] = ()
-    tick_size: Decimal | None = None  # the venue's tick as the book says (None: not said)
-
-    @property
-    def best_bid(self) -> Decimal | None:
-        return self.bids[0][0] if self.bids else None
-
-    @property
-    def best_ask(self) -> Decimal | None:
-        return self.asks[0][0] if self.asks else None
-
-    @property
-    def mid(self) -> Decimal | None:
-        if self.best_bid is None or self.best_ask is None:
-            return None
-        return quantize_price((self.best_bid + self.best_ask) / 2)
-
-    @property
-    def spread(self) -> Decimal | None:
-        """Best ask − best bid; None when a side is empty (an unbounded spread)."""
-        if self.best_bid is None or self.best_ask is None:
-            return None
-        return self.best_ask - self.best_bid
-
-    def bid_shares(self) -> Decimal:
-        return sum((size for _, size in self.bids), Decimal(0))
-
-    def ask_depth_within(self, limit: Decimal) -> Decimal:
-        """pUSD offered at or under `limit` (what a BUY limited there could take)."""
-        return sum((p * s for p, s in self.asks if p <= limit), Decimal(0))
-
-    def bid_depth_within(self, limit: Decimal) -> Decimal:
-        """pUSD bid at or over `limit` (what a SELL limited there could take)."""
-        return sum((p * s for p, s in self.bids if p >= limit), Decimal(0))
+__all__ = ["Book", "BookUnavailable", "Level", "MarketInfo"]
 
 
 class MarketData(Protocol):
@@ -130,75 +81,6 @@ def set_market_data(source: MarketData) -> MarketData:
     global _market_data
     previous, _market_data = _market_data, source
     return previous
-
-
-@dataclass(frozen=True)
-class MarketInfo:
-    """What the checks need about the market a token belongs to."""
-
-    token_id: str
-    market_id: int
-    condition_id: str
-    event_id: str
-    neg_risk: bool
-    tick_size: Decimal
-    min_order_size: Decimal
-    accepting_orders: bool
-    sibling_token_ids: tuple[str, ...]
-    fees: FeeSchedule = FREE
-
-
-# Every signal needs this; one plain query over the token's market and its sibling tokens.
-_MARKET_SQL = """
-SELECT t.token_id, m.id, m.condition_id, m.event_id, m.neg_risk, m.tick_size,
-       m.min_order_size, m.active, m.accepting_orders, m.closed, m.fee_params
-  FROM lt_market_tokens t JOIN lt_markets m ON m.id = t.market_id
- WHERE t.market_id = (SELECT market_id FROM lt_market_tokens WHERE token_id = %s)
-"""
-
-
-def market_info(token_id: str) -> MarketInfo | None:
-    """Metadata of the token's market, or None when LT does not know the token."""
-    with connection.cursor() as cursor:
-        cursor.execute(_MARKET_SQL, [token_id])
-        return market_info_from(token_id, cursor.fetchall())
-
-
-def market_info_query(token_id: str) -> tuple[str, list[str]]:
-    """The SQL of `market_info`, for a caller that sends it with other statements."""
-    return _MARKET_SQL, [token_id]
-
-
-def market_info_from(token_id: str, rows: Sequence[Sequence[Any]]) -> MarketInfo | None:
-    """`market_info` from the rows of `market_info_query`."""
-    if not rows:
-        return None
-    (
-        _, market_id, condition_id, event_id, neg_risk, tick, min_size, active, accepting, closed,
-        fee_params,
-    ) = rows[0]  # fmt: skip
-    return MarketInfo(
-        token_id=token_id,
-        market_id=market_id,
-        condition_id=condition_id,
-        event_id=event_id,
-        neg_risk=bool(neg_risk),
-        tick_size=_decimal(tick).normalize(),
-        min_order_size=_decimal(min_size).normalize(),
-        accepting_orders=bool(active and accepting and not closed),
-        sibling_token_ids=tuple(row[0] for row in rows if row[0] != token_id),
-        fees=FeeSchedule.from_params(_json(fee_params)),
-    )
-
-
-def _json(value: object) -> Any:
-    # PostgreSQL hands jsonb back decoded; SQLite (the demo database) as text.
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _decimal(value: object) -> Decimal:
-    # SQLite (the demo database) returns NUMERIC columns as float; go through str.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def books_from_mapping(data: Mapping[str, Mapping[str, Iterable[Iterable[str]]]]) -> StaticBooks:

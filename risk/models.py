@@ -15,13 +15,9 @@ from ltproject.domain import OrderType
 from ltproject.money import MoneyField, PercentField, PriceField, SharesField
 
 from .reasons import ReasonCode
+from .vocabulary import BreakerKind, BudgetPeriod, SizingMode, TradingState
 
-
-class SizingMode(models.TextChoices):
-    FIXED_NOTIONAL = "fixed_notional", "Fixed notional (pUSD per order)"
-    PERCENT_EQUITY = "percent_equity", "Percent of equity"
-    FT_PROPORTIONAL = "ft_proportional", "FT size × multiplier"
-    VOLATILITY_TARGET = "volatility_target", "Volatility target"
+__all__ = ["BreakerKind", "BudgetPeriod", "SizingMode", "TradingState"]
 
 
 _NON_NEGATIVE = [MinValueValidator(Decimal(0))]
@@ -341,12 +337,6 @@ def _timezones() -> set[str]:
     return available_timezones() | {"UTC"}
 
 
-class TradingState(models.TextChoices):
-    ACTIVE = "ACTIVE", "Active"
-    REDUCING = "REDUCING", "Reducing (exits only)"
-    HALTED = "HALTED", "Halted (no new entries)"
-
-
 class RiskState(models.Model):
     """Computed risk state of one strategy, or the global row (the kill switch)."""
 
@@ -400,12 +390,6 @@ class RiskState(models.Model):
 
     def __str__(self) -> str:
         return "global" if self.is_global else f"state of {self.strategy}"
-
-
-class BudgetPeriod(models.TextChoices):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly (ISO)"
-    MONTHLY = "monthly", "Monthly"
 
 
 class BudgetWindow(models.Model):
@@ -540,14 +524,6 @@ class BudgetReservation(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.order_id} in {self.window}"
-
-
-class BreakerKind(models.TextChoices):
-    SPREAD = "spread", "Spread"
-    LIQUIDITY = "liquidity", "Liquidity / depth"
-    SLIPPAGE = "slippage", "Slippage"
-    LATENCY = "latency", "Venue latency"
-    ERROR_RATE = "error_rate", "Venue error rate"
 
 
 class Breaker(models.Model):

@@ -22,11 +22,14 @@ from strategies.models import Strategy
 
 from .breakers import breaker_observe, breaker_override, breakers_override_all
 from .budgets import budget_refund, budget_release, budget_spend
+from .decision import PAUSE_CODES
 from .models import RiskState, TradingState
+from .portfolio import drawdown_pct
 from .reasons import ReasonCode
 from .selectors import global_risk_state, strategy_equity, strategy_risk_state
 
 __all__ = [
+    "PAUSE_CODES",
     "breaker_observe",
     "breaker_override",
     "breakers_override_all",
@@ -34,6 +37,7 @@ __all__ = [
     "budget_release",
     "budget_spend",
     "drawdown_check",
+    "drawdown_pct",
     "drawdowns_evaluate",
     "pause_expire",
     "risk_position_closed",
@@ -43,9 +47,6 @@ __all__ = [
     "strategy_resume",
     "trading_state_set",
 ]
-
-# Pauses that the pause machinery set and may lift by itself when paused_until passes.
-PAUSE_CODES = (ReasonCode.DRAWDOWN_PAUSED, ReasonCode.LOSS_STREAK_PAUSED)
 
 
 def _locked_state(strategy: Strategy | None) -> RiskState:
@@ -216,11 +217,6 @@ class Drawdown:
     @property
     def breached(self) -> bool:
         return self.limit is not None and self.pct > self.limit
-
-
-def drawdown_pct(*, peak: Decimal, equity: Decimal) -> Decimal:
-    """How far equity is below its peak, in percent (0 at or above it)."""
-    return ((peak - equity) / peak * 100).quantize(Decimal("0.0001")) if peak > 0 else ZERO
 
 
 def drawdown_check(

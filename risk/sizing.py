@@ -5,14 +5,20 @@ Pure functions over Decimals; the engine supplies equity, volatility and the FT 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from ltproject.domain import Side
 from ltproject.fees import FeeSchedule
-from ltproject.money import ONE, quantize_pusd
+from ltproject.money import ONE, ZERO, quantize_pusd
 
-from .models import RiskRules, SizingMode
+from .vocabulary import SizingMode
+
+if TYPE_CHECKING:
+    from .models import RiskRules
 
 # Polymarket takes order sizes in hundredths of a share.
 SIZE_QUANTUM = Decimal("0.01")
@@ -105,3 +111,13 @@ def _volatility_target(rules: RiskRules, inputs: SizingInputs) -> Decimal:
             raise SizingUnavailable("realised volatility is 0 and there is no max_order_notional")
         return high
     return _clamp(quantize_pusd(base * target / vol), rules)
+
+
+def volatility_of(mids: Sequence[Decimal]) -> Decimal | None:
+    """Standard deviation of successive mid-price changes; None under 3 mids."""
+    if len(mids) < 3:
+        return None
+    changes = [b - a for a, b in pairwise(mids)]
+    mean = sum(changes, ZERO) / len(changes)
+    variance = sum(((c - mean) ** 2 for c in changes), ZERO) / len(changes)
+    return variance.sqrt()

@@ -7,27 +7,23 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from execution.models import Order
-from risk.engine import Decision, decision_reads, risk_decide
+from hotpath.decisions import Decided
+from hotpath.intake import IntakeUnit
+from risk.engine import decision_made
 from risk.market_data import MarketData
 from risk.models import RiskRules, RiskState
-from risk.selectors import Rows, Statement, insert_statement, statements_run
 
 from .credentials import derive_secret
 from .models import ApiCredential, Signal, SignalNonce, Strategy
-from .signing import (
-    WINDOW_SECONDS,
-    SignedRequest,
-    credential_check,
-    credential_check_statement,
-)
+from .signing import WINDOW_SECONDS, SignedRequest
 
 
 @transaction.atomic
@@ -104,24 +100,16 @@ def signal_ingest(
     now = timezone.now()
     credential = signed.credential
     signal = _signal_from(payload, credential=credential, request_hash=request_hash, now=now)
-    reads = _claim_and_insert(signed, signal)
-    if reads is None:
+    unit = IntakeUnit(signed=signed, signal=signal, at=now, answer=_answer_body)
+    claim = unit.claim()
+    if not claim.claimed:
+        raise SignalReplayed("this signed request was already received")
+    if not claim.stored:
         return _replay(credential.strategy, payload["idempotency_key"], request_hash)
-    touch = _credential_touch(credential, now)
-    decision = risk_decide(
-        signal=signal,
-        market_data=market_data,
-        at=now,
-        reads=reads,
-        answer=lambda decided: [
-            _answer_statement(signal, _answer_body(signal, decided)),
-            *touch,
-        ],
-        finish=_outermost(),
-    )
-    body = _answer_body(signal, decision)  # as stored: the same decision, the same body
-    if decision.order is not None:
-        order_id = decision.order.pk
+    decided = decision_made(unit, market_data)
+    body = _answer_body(signal, decided)  # as stored: the same decision, the same body
+    if decided.order is not None:
+        order_id = decided.order.pk
         # robust: a failure to start sending must not turn a committed decision into a 500;
         # the sweep job sends what was not sent.
         transaction.on_commit(lambda: order_intent_accepted(order_id), robust=True)
@@ -137,46 +125,6 @@ def order_intent_accepted(order_id: int) -> None:
     from execution.executor import order_dispatch  # execution builds on strategies
 
     order_dispatch(order_id)
-
-
-_NONCE_SQL = (
-    "INSERT INTO lt_signal_nonces (signature, key_id, request_ts, created_at) "
-    "VALUES (%s, %s, %s, %s) ON CONFLICT (signature) DO NOTHING RETURNING 1"
-)
-
-
-def _claim_and_insert(signed: SignedRequest, signal: Signal) -> list[Rows] | None:
-    """Check the key is still the one verified, claim the request's signature, insert the
-    signal unless its key is taken, and make the decision's first reads (`decision_reads`:
-    its locks, in its order), in one round trip.
-
-    A revoked key raises SignatureInvalid, a changed strategy or rules CredentialChanged, a
-    seen signature SignalReplayed: the caller's transaction rolls the signal row back with
-    them. None: the idempotency key was used before (a replay of that signal).
-    """
-    nonce_params: list[Any] = [
-        signed.signature,
-        signed.credential.key_id,
-        signed.timestamp,
-        timezone.now(),
-    ]
-    strategy = signed.credential.strategy
-    current, claimed, inserted, *reads = statements_run(
-        [
-            credential_check_statement(signed),
-            (_NONCE_SQL, nonce_params),
-            _signal_insert(signal),
-            *decision_reads(strategy=strategy, token_id=signal.token_id),
-        ]
-    )
-    credential_check(signed, current)  # revoked, or changed since verified: roll back
-    if not claimed:
-        raise SignalReplayed("this signed request was already received")
-    if not inserted:
-        return None
-    signal.pk = inserted[0][0]
-    signal._state.adding = False
-    return reads
 
 
 def signal_nonces_prune(*, now: float | None = None) -> int:
@@ -207,22 +155,6 @@ def _signal_from(
     )
 
 
-def _signal_insert(signal: Signal) -> Statement:
-    """INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate waits for the first to commit,
-    then finds its row instead of failing halfway through the transaction."""
-    return insert_statement(signal, on_conflict="(strategy_id, idempotency_key) DO NOTHING")
-
-
-_ANSWER_SQL = "UPDATE lt_signals SET response_status = 201, response_body = %s WHERE id = %s"
-
-
-def _answer_statement(signal: Signal, body: dict[str, Any]) -> Statement:
-    """The first answer, stored for replays; written with the decision's rows (one round trip)."""
-    field = Signal._meta.get_field("response_body")
-    stored = field.get_db_prep_save(body, connections[DEFAULT_DB_ALIAS])
-    return _ANSWER_SQL, [stored, signal.pk]
-
-
 def _replay(strategy: Strategy, key: str, request_hash: str) -> IntakeAnswer:
     first = Signal.objects.get(strategy=strategy, idempotency_key=key)
     if first.request_hash != request_hash:
@@ -231,28 +163,7 @@ def _replay(strategy: Strategy, key: str, request_hash: str) -> IntakeAnswer:
     return IntakeAnswer(status=200, body=body)
 
 
-def _credential_touch(credential: ApiCredential, now: datetime) -> list[Statement]:
-    """The key's `last_used_at`, written with the decision: one write a minute per key at
-    most, as the column says "in use", not "every request"."""
-    last = credential.last_used_at
-    if last is not None and now - last < timedelta(minutes=1):
-        return []
-    credential.last_used_at = now  # the instance a worker remembers (strategies.signing)
-    return [(_TOUCH_SQL, [now, credential.pk])]
-
-
-_TOUCH_SQL = "UPDATE lt_api_credentials SET last_used_at = %s WHERE id = %s"
-
-
-def _outermost() -> bool:
-    """Whether the intake's transaction is the outermost one and commits when it ends, so
-    that its last statements may carry the COMMIT (`risk_decide`'s `finish`): on PostgreSQL,
-    not inside a caller's transaction (nor a test's)."""
-    db: Any = connections[DEFAULT_DB_ALIAS]
-    return bool(db.vendor == "postgresql" and db.commit_on_exit and len(db.atomic_blocks) == 1)
-
-
-def _answer_body(signal: Signal, decision: Decision) -> dict[str, Any]:
+def _answer_body(signal: Signal, decision: Decided) -> dict[str, Any]:
     row = decision.decision
     order = decision.order
     return {

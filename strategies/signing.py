@@ -10,9 +10,9 @@ writes nothing.
 Each worker process remembers the keys it has verified (`_known`): the key's secret and its
 strategy and rules as read, with the row versions they were read at. A known key is verified
 without a query; the intake's transaction then reads the versions again in its first round
-trip (`credential_check_statement`) and refuses a revoked key, or starts over with the rows
-read afresh when the strategy or its rules changed. So a revocation or a rule change still
-applies to the next request, and a signal costs one round trip fewer.
+trip (`hotpath.credentials.credential_check_statement`) and refuses a revoked key, or starts
+over with the rows read afresh when the strategy or its rules changed. So a revocation or a
+rule change still applies to the next request, and a signal costs one round trip fewer.
 """
 
 from __future__ import annotations
@@ -22,22 +22,21 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from hotpath.credentials import credential_with_rules
+from hotpath.sql import Rows
 from ltproject.clientip import client_address
-from risk.models import RiskRules
-from risk.selectors import Rows, Statement, columns_of, instances_from, statements_run
 
 from .credentials import derive_secret
 from .lockouts import signature_failure_record
-from .models import ApiCredential, Strategy
+from .models import ApiCredential
 
 WINDOW_SECONDS = 300
 KEY_HEADER = "X-LT-Key"
@@ -101,71 +100,16 @@ def _known_credential(key_id: str, *, remember: bool) -> tuple[_Known, bool]:
     if known is not None:
         return known, True
     # One plain (prepared) query for the key, its strategy and their rules.
-    rows = _credential_rows(key_id)
-    if not rows:
+    found = credential_with_rules(key_id)
+    if found is None:
         credential_forget(key_id)
         raise SignatureInvalid("unknown or revoked key")
-    *values, version = rows[0]
-    credential, strategy, rules = instances_from(values, ApiCredential, Strategy, RiskRules)
-    assert isinstance(credential, ApiCredential) and isinstance(strategy, Strategy)
-    strategy.risk_rules = rules  # type: ignore[assignment]  # RiskRules, by the query
-    credential.strategy = strategy
+    credential, version = found
     secret = derive_secret(key_id=credential.key_id, salt=credential.salt)
     known = _Known(credential=credential, secret=secret, version=tuple(version))
     if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":  # row versions: PostgreSQL's
         _known[key_id] = known
     return known, False
-
-
-def _credential_rows(key_id: str) -> Rows:
-    """Run the credential query, which is also the request's database health check.
-
-    With CONN_HEALTH_CHECKS, Django sends `SELECT 1` on a reused connection before its first
-    query of a request, to replace one the server dropped: a round trip per signal. This
-    query is that first one, outside any transaction, and only reads: on a dead connection it
-    fails, and is asked again on a new one, so it does the check's job at no cost.
-    """
-    statement = (_credential_sql(), [key_id])
-    # The health-check flags (Django 4.1+) are not in django-stubs.
-    db: Any = connections[DEFAULT_DB_ALIAS]
-    if db.in_atomic_block or not db.health_check_enabled:
-        return statements_run([statement])[0]
-    checking, db.health_check_done = not db.health_check_done, True
-    try:
-        return statements_run([statement])[0]
-    except (InterfaceError, OperationalError):
-        if not checking:
-            raise
-        db.close()
-        return statements_run([statement])[0]
-
-
-_CREDENTIAL_FROM = (
-    "FROM lt_api_credentials c JOIN lt_strategies s ON s.id = c.strategy_id "
-    "JOIN lt_risk_rules r ON r.id = s.risk_rules_id "
-    "WHERE c.key_id = %s AND c.is_active"
-)
-
-
-@cache
-def _version_sql() -> str:
-    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
-        return "''"  # no row versions (SQLite): keys are never remembered
-    return "ARRAY[s.xmin::text, s.ctid::text, r.xmin::text, r.ctid::text]"
-
-
-@cache
-def _credential_sql() -> str:
-    return (
-        f"SELECT {columns_of(ApiCredential, 'c')}, {columns_of(Strategy, 's')}, "
-        f"{columns_of(RiskRules, 'r')}, {_version_sql()} {_CREDENTIAL_FROM}"
-    )
-
-
-def credential_check_statement(signed: SignedRequest) -> Statement:
-    """The versions of the key's strategy and rules now, no row if the key was revoked: for
-    the intake's transaction to pass to `credential_check` (see the module's docstring)."""
-    return f"SELECT {_version_sql()} {_CREDENTIAL_FROM}", [signed.credential.key_id]
 
 
 def credential_check(signed: SignedRequest, rows: Rows) -> None:

@@ -16,9 +16,11 @@ from web3.types import RPCEndpoint
 from contracts import artifact, ctf_ids
 from ltproject.devkeys import ANVIL_KEYS
 
+from .contract_deploy import SANDBOX_GAS, contract_deploy
+from .wallets import SandboxWallets
+
 ZERO_BYTES32 = b"\x00" * 32
 BINARY = [1, 2]  # index sets of YES and NO
-SANDBOX_GAS = 3_000_000  # explicit, so no estimate round trip (anvil's block limit is 30 M)
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,11 @@ class SandboxChain:
     def deploy(cls, rpc_url: str, *, deployer_key: str = ANVIL_KEYS[0]) -> SandboxChain:
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 10}))
         deployer = Account.from_key(deployer_key).address
-        legacy = _deploy(w3, deployer, "LegacyCollateral")
-        pusd = _deploy(w3, deployer, "PUSD", legacy)
-        ctf = _deploy(w3, deployer, "ConditionalTokens")
-        collateral_adapter = _deploy(w3, deployer, "CtfCollateralAdapter", ctf, pusd)
-        neg_risk_adapter = _deploy(w3, deployer, "NegRiskAdapter", ctf, pusd)
+        legacy = contract_deploy(w3, deployer, "LegacyCollateral")
+        pusd = contract_deploy(w3, deployer, "PUSD", legacy)
+        ctf = contract_deploy(w3, deployer, "ConditionalTokens")
+        collateral_adapter = contract_deploy(w3, deployer, "CtfCollateralAdapter", ctf, pusd)
+        neg_risk_adapter = contract_deploy(w3, deployer, "NegRiskAdapter", ctf, pusd)
         nra = w3.eth.contract(
             address=Web3.to_checksum_address(neg_risk_adapter),
             abi=artifact("NegRiskAdapter")["abi"],
@@ -81,9 +83,6 @@ class SandboxChain:
             "neg_risk_wrapped_collateral": nra.functions.wcol().call(),
         }
         chain = cls(w3, addresses, deployer_key=deployer_key, rpc_url=rpc_url)
-        # Imported here: wallets.py builds on this module (SandboxChain, _deploy).
-        from .wallets import SandboxWallets
-
         chain.addresses.update(SandboxWallets.deploy(chain))
         # The faucet approves once, so minting outcome tokens later is mint + split + transfer.
         unlimited = 2**256 - 1
@@ -352,13 +351,3 @@ class SandboxChain:
                 return
             time.sleep(0.005)
         raise RuntimeError(f"sandbox transaction {tx_hex} not mined within 30 s")
-
-
-def _deploy(w3: Web3, deployer: str, name: str, *args: Any) -> str:
-    art = artifact(name)
-    factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-    tx_hash = factory.constructor(*args).transact({"from": deployer})
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.01)
-    if receipt["status"] != 1 or not receipt["contractAddress"]:
-        raise RuntimeError(f"deploying {name} failed")
-    return str(receipt["contractAddress"])

@@ -24,7 +24,7 @@ from web3.exceptions import ContractLogicError
 
 from contracts import artifact, wallet_addresses
 
-from .deploy import SANDBOX_GAS, _deploy
+from .contract_deploy import SANDBOX_GAS, contract_deploy
 
 if TYPE_CHECKING:
     from .deploy import SandboxChain
@@ -87,11 +87,11 @@ class SandboxWallets:
         relay hub: their addresses, and the init code hashes their wallets' addresses derive
         from, by `chain.addresses` key (LT's CHAIN_CONTRACTS takes the same keys)."""
         w3, deployer = chain.w3, chain.deployer
-        hub = _deploy(w3, deployer, "ProxyRelayHub")
-        proxy_factory = _deploy(w3, deployer, "ProxyWalletFactory", hub)
-        master_copy = _deploy(w3, deployer, "SafeWallet")
-        handler = _deploy(w3, deployer, "SafeFallbackHandler")
-        safe_factory = _deploy(w3, deployer, "SafeFactory", master_copy, handler)
+        hub = contract_deploy(w3, deployer, "ProxyRelayHub")
+        proxy_factory = contract_deploy(w3, deployer, "ProxyWalletFactory", hub)
+        master_copy = contract_deploy(w3, deployer, "SafeWallet")
+        handler = contract_deploy(w3, deployer, "SafeFallbackHandler")
+        safe_factory = contract_deploy(w3, deployer, "SafeFactory", master_copy, handler)
         implementation = (
             w3.eth.contract(
                 address=Web3.to_checksum_address(proxy_factory),
@@ -115,7 +115,7 @@ class SandboxWallets:
             "proxy_init_code_hash": wallet_addresses.proxy_init_code_hash(
                 factory=proxy_factory, implementation=implementation
             ),
-            "deposit_wallet_factory": _deploy(w3, deployer, "DepositWalletFactory"),
+            "deposit_wallet_factory": contract_deploy(w3, deployer, "DepositWalletFactory"),
         }
 
     # --- wallets -----------------------------------------------------------------------------

@@ -39,8 +39,7 @@ from pytest_django.fixtures import Settings
 
 from execution.venue.session import get_venue, reset_venue
 from monitoring.health.runner import health_checks_run
-from sandbox.testing import SandboxHandle
-from strategies.demo import (
+from sandbox.demo import (
     DEMO_FILE,
     DEMO_SIGNER_KEY,
     DemoPlan,
@@ -52,6 +51,7 @@ from strategies.demo import (
     demo_strategies_ensure,
     demo_wallet_prepare,
 )
+from sandbox.testing import SandboxHandle
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are plain
 # synchronous code between its calls.

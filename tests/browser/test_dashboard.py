@@ -17,7 +17,7 @@ from monitoring.health.runner import CHECKS
 from monitoring.models import Alert
 from risk.models import TradingState
 from risk.selectors import global_risk_state
-from strategies.demo import signal_body, signal_post
+from sandbox.demo import signal_body, signal_post
 from strategies.models import Strategy
 
 from .conftest import Demo, Watch, log_in, screenshot

@@ -24,8 +24,7 @@ from execution.sync import fills_sync
 from execution.venue.session import get_venue, reset_venue
 from ltproject.domain import TradingMode
 from risk.models import RiskDecision, RiskState
-from sandbox.testing import TEST_PRIVATE_KEY, SandboxHandle
-from strategies.demo import (
+from sandbox.demo import (
     DEMO_FILE,
     LIVE_SLUG,
     PAPER_SLUG,
@@ -33,6 +32,7 @@ from strategies.demo import (
     demo_reconcile,
     demo_wallet_prepare,
 )
+from sandbox.testing import TEST_PRIVATE_KEY, SandboxHandle
 from strategies.models import ApiCredential, Signal, Strategy
 from tests.demo.test_demo_file import DESIGNED
 from tests.factories import PositionFactory, StrategyFactory

@@ -12,9 +12,7 @@ import pytest
 from execution.venue import Book, BookLevel, VenueAdapter
 from ltproject.domain import Side
 from risk.sizing import limit_price
-from sandbox.scenario import load_scenario
-from sandbox.testing import SandboxHandle
-from strategies.demo import (
+from sandbox.demo import (
     DEMO_FILE,
     DEMO_RULES,
     DemoError,
@@ -24,6 +22,8 @@ from strategies.demo import (
     ft_price_now,
     ft_signals_load,
 )
+from sandbox.scenario import load_scenario
+from sandbox.testing import SandboxHandle
 
 D = Decimal
 # What the demo rules decide for each line of the stream, by design (paper: no fill lag).

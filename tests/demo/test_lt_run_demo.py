@@ -19,7 +19,7 @@ from monitoring.management.commands.lt_run import (
     _wait_then_stop,
 )
 from sandbox.chain import ANVIL_KEYS
-from strategies.demo import DEMO_SIGNER_KEY
+from sandbox.demo import DEMO_SIGNER_KEY
 
 
 def test_demo_trades_with_a_wallet_of_its_own_unless_one_is_configured() -> None:

@@ -16,7 +16,7 @@ from contracts import abi
 from contracts.wallet_addresses import proxy_wallet_address, safe_address
 from redemption.startup import check_live_safe, live_wallet_problem, safe_problem
 from sandbox.chain import SandboxChain, SandboxWallets
-from sandbox.chain.deploy import _deploy
+from sandbox.chain.contract_deploy import contract_deploy
 from tests.redemption.conftest import WALLET, WALLET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -268,7 +268,7 @@ def test_a_safe_without_a_fallback_handler_is_refused_as_it_refuses_positions(
         .functions.masterCopy()
         .call()
     )
-    bare = _deploy(w3, deployer, "SafeFactory", master_copy, "0x" + "00" * 20)
+    bare = contract_deploy(w3, deployer, "SafeFactory", master_copy, "0x" + "00" * 20)
     factory = w3.eth.contract(address=Web3.to_checksum_address(bare), abi=abi("SafeFactory"))
     sandbox_chain._transact(factory.functions.createSafe(WALLET))
     sandbox_live.CHAIN_CONTRACTS = {**sandbox_live.CHAIN_CONTRACTS, "safe_factory": bare}

@@ -20,7 +20,7 @@ from redemption.chain import Chain
 from redemption.models import RedemptionRoute
 from redemption.wallet_outcomes import proxy_call_failure
 from sandbox.chain import ANVIL_KEYS, SandboxChain, SandboxWallets, WalletCallReverted
-from sandbox.chain.deploy import _deploy
+from sandbox.chain.contract_deploy import contract_deploy
 
 # The wallet owner signs; the relayer sends and pays the gas.
 OWNER_KEY = ANVIL_KEYS[5]
@@ -461,7 +461,8 @@ def test_deposit_wallet_digest_matches_and_erc1271_accepts_only_the_owner(sandbo
 
 def test_deposit_wallet_factory_forwards_only_to_its_own_wallets(sandbox_chain, wallets):
     # The same owner's wallet from another factory: valid signature, wrong factory.
-    other_factory = _deploy(sandbox_chain.w3, sandbox_chain.deployer, "DepositWalletFactory")
+    w3, deployer = sandbox_chain.w3, sandbox_chain.deployer
+    other_factory = contract_deploy(w3, deployer, "DepositWalletFactory")
     other = sandbox_chain.w3.eth.contract(address=other_factory, abi=abi("DepositWalletFactory"))
     sandbox_chain._transact(other.functions.createWallet(OWNER))
     foreign = other.functions.walletFor(OWNER).call()

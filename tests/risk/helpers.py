@@ -11,9 +11,10 @@ from typing import Any
 from django.test import Client
 
 from execution.models import Market, MarketToken, MidPrice, Order
+from hotpath.decisions import Decided
 from ltproject.domain import Side
 from monitoring.models import Alert
-from risk.engine import Decision, risk_decide
+from risk.engine import risk_decide
 from risk.market_data import StaticBooks
 from risk.models import BudgetReservation, BudgetWindow, RiskDecision
 from strategies.credentials import derive_secret
@@ -67,7 +68,7 @@ def signal_for(
 
 def decide(
     strategy: Strategy, token: MarketToken | str, books: StaticBooks, **fields: Any
-) -> Decision:
+) -> Decided:
     strategy.refresh_from_db()
     strategy.risk_rules.refresh_from_db()
     return risk_decide(signal=signal_for(strategy, token, **fields), market_data=books)

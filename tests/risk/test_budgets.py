@@ -10,10 +10,12 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from risk.budgets import budget_refund, budget_release, budget_spend, window_starts
+from risk.engine import risk_decide
 from risk.models import BudgetPeriod, BudgetReservation, BudgetWindow
 from risk.reasons import ReasonCode
+from risk.selectors import global_risk_state, strategy_risk_state
 from tests.factories import BudgetWindowFactory
-from tests.risk.helpers import decide, market_pair, strategy_with
+from tests.risk.helpers import decide, market_pair, signal_for, strategy_with
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +71,8 @@ def test_a_monthly_refusal_leaves_the_daily_and_weekly_windows_untouched(books) 
     _used(strategy, BudgetPeriod.MONTHLY, D(95))
     result = decide(strategy, yes, books)
     assert result.decision.reason_code == ReasonCode.BUDGET_MONTHLY_EXCEEDED
-    for period in (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY):
-        assert BudgetWindow.objects.get(strategy=strategy, period=period).reserved == 0
+    for period in (BudgetPeriod.DAILY, BudgetPeriod.WEEKLY):  # held nothing, opened nothing
+        assert not BudgetWindow.objects.filter(strategy=strategy, period=period).exists()
     assert not BudgetReservation.objects.exists()
 
 
@@ -183,30 +185,29 @@ def test_the_database_refuses_an_overspend_from_code_that_skips_the_service(book
 
 
 def _decided_with_queries(strategy, token, books):
+    """The decision of one stored signal, and the queries the decision itself sent."""
     from django.test.utils import CaptureQueriesContext
 
+    strategy.refresh_from_db()
+    strategy.risk_rules.refresh_from_db()
+    signal = signal_for(strategy, token)
+    global_risk_state(), strategy_risk_state(strategy=strategy)  # made on first use
     with CaptureQueriesContext(connection) as captured:
-        result = decide(strategy, token, books)
-    return result, [q["sql"] for q in captured.captured_queries]
+        result = risk_decide(signal=signal, market_data=books)
+    # Not counted: a connection's one-time set-up (its prepared statements, the sequences).
+    setup = ("PREPARE ", "SELECT name FROM pg_prepared_statements", "SELECT pg_get_serial")
+    return result, [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(setup)]
 
 
 @time_machine.travel(NOON, tick=False)
-def test_an_accepted_order_holds_its_budget_in_the_round_trip_that_writes_it(
-    books, monkeypatch
-) -> None:
-    from risk import engine
-
+def test_an_accepted_order_holds_its_budget_in_the_round_trip_that_writes_it(books) -> None:
     strategy = strategy_with(budget_daily=D(100), budget_weekly=D(500))
     _, yes, _ = market_pair(books)
     decide(strategy, yes, books)  # opens this period's windows
+    decide(strategy, yes, books)
     result, queries = _decided_with_queries(strategy, yes, books)
     assert result.accepted
-    (batch,) = [q for q in queries if "SAVEPOINT lt_budget_hold" in q]
-    assert "RELEASE SAVEPOINT lt_budget_hold" in batch
-    monkeypatch.setitem(engine._exhausted, strategy.pk, float("inf"))  # the usual way
-    usual, usual_queries = _decided_with_queries(strategy, yes, books)
-    assert usual.accepted
-    assert len(queries) == len(usual_queries) - 2  # no round trip per window of its own
+    assert len(queries) == 2  # the snapshot, then the rows with the hold: no round trip of its own
     windows = {w.period: w for w in BudgetWindow.objects.filter(strategy=strategy)}
     notional = result.order.notional
     assert windows[BudgetPeriod.DAILY].reserved == windows[BudgetPeriod.WEEKLY].reserved
@@ -228,33 +229,27 @@ def test_the_first_order_of_a_period_opens_its_windows_and_holds_in_them(books) 
     held = {r.window.period: r.reserved for r in reservations}
     notional = result.order.notional
     assert held == {BudgetPeriod.DAILY: notional, BudgetPeriod.MONTHLY: notional}
-    assert BudgetWindow.objects.get(strategy=strategy, period=BudgetPeriod.WEEKLY).reserved == 0
+    opened = BudgetWindow.objects.filter(strategy=strategy)
+    assert {(w.period, w.limit) for w in opened} == {
+        (BudgetPeriod.DAILY, D(100)),
+        (BudgetPeriod.MONTHLY, D(1000)),
+    }
 
 
 @time_machine.travel(NOON, tick=False)
-def test_after_a_refusal_the_strategy_reserves_the_usual_way_for_a_while(
-    books, monkeypatch
-) -> None:
-    from risk import engine
-
+def test_a_refusal_is_decided_from_the_snapshot_and_holds_nothing(books) -> None:
     strategy = strategy_with(budget_daily=D(100))
     _, yes, _ = market_pair(books)
     _used(strategy, BudgetPeriod.DAILY, D("95"))
     refused, queries = _decided_with_queries(strategy, yes, books)
     assert refused.decision.reason_code == ReasonCode.BUDGET_DAILY_EXCEEDED
-    assert any("ROLLBACK TO SAVEPOINT lt_budget_hold" in q for q in queries)
+    assert len(queries) == 2  # the snapshot, then the decision's row: nothing held
     noted = refused.decision.checks["budget"]
     assert noted["period"] == "daily"
     assert [D(noted[k]) for k in ("limit", "used", "amount")] == [D(100), D(95), D(10)]
     window = BudgetWindow.objects.get(strategy=strategy, period=BudgetPeriod.DAILY)
     assert window.reserved == D("95") and not BudgetReservation.objects.exists()
 
-    again, queries = _decided_with_queries(strategy, yes, books)
-    assert again.decision.reason_code == ReasonCode.BUDGET_DAILY_EXCEEDED
-    assert not any("SAVEPOINT lt_budget_hold" in q for q in queries)
-
-    monkeypatch.setitem(engine._exhausted, strategy.pk, 0.0)  # the while is over
     BudgetWindow.objects.filter(pk=window.pk).update(reserved=D("0"))
-    accepted, queries = _decided_with_queries(strategy, yes, books)
-    assert accepted.accepted
-    assert any("SAVEPOINT lt_budget_hold" in q for q in queries)
+    accepted = decide(strategy, yes, books)
+    assert accepted.accepted  # what the windows say now, in every process alike

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from risk.selectors import statements_run
+from hotpath.sql import statements_run
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_insert_parameters_are_the_ones_django_would_send() -> None:
     import time_machine
 
     from execution.models import OrderStatus
-    from risk.selectors import insert_statement
+    from hotpath.sql import insert_statement
     from tests.factories import (
         BudgetReservationFactory,
         MidPriceFactory,

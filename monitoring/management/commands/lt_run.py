@@ -49,7 +49,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from monitoring.lifeline import lifeline_env, lifeline_fd
-from strategies.demo import DEMO_FILE, DEMO_SIGNER_KEY, LIVE_SLUG, PAPER_SLUG
+from sandbox.demo import DEMO_FILE, DEMO_SIGNER_KEY, LIVE_SLUG, PAPER_SLUG
 
 # Ctrl-C ends everything within 5 s: SIGTERM, at most this long from the signal for all
 # children together, then SIGKILL of their process groups. The q-cluster alone needs about
@@ -65,7 +65,7 @@ LOOPBACK = ("127.0.0.1", "localhost")
 SANDBOX_LISTENS_ON = "127.0.0.1"
 # Quiet unless the environment names a level: warnings and errors still show.
 CHILD_LOG_LEVELS = {"LOG_LEVEL_REQUESTS": "WARNING", "LOG_LEVEL_JOBS": "WARNING"}
-# The feed's closing tally (strategies.demo.tally_lines), held back until the feed ends.
+# The feed's closing tally (sandbox.demo.tally_lines), held back until the feed ends.
 FEED_TALLY = re.compile(r"^demo: \S+ \(\w+\): \d+ accepted, \d+ rejected")
 
 
@@ -353,7 +353,7 @@ def _sandbox_chain_env(venue_url: str, sandbox: subprocess.Popen[bytes]) -> dict
 
 def _demo_wallet_env(env: dict[str, str]) -> dict[str, str]:
     """Live trading for the demo's live strategy, with a sandbox wallet of LT's own unless the
-    environment names one (strategies.demo.DEMO_SIGNER_KEY: never the faucet's account 0)."""
+    environment names one (sandbox.demo.DEMO_SIGNER_KEY: never the faucet's account 0)."""
     extra = {"LIVE_TRADING": "true"}
     if not env.get("SIGNER_PRIVATE_KEY") and not env.get("SIGNER_PRIVATE_KEY_FILE"):
         extra["SIGNER_PRIVATE_KEY"] = DEMO_SIGNER_KEY

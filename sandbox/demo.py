@@ -47,10 +47,9 @@ from ltproject.devkeys import ANVIL_KEYS
 from ltproject.domain import Side, TradingMode
 from ltproject.money import ONE, SHARES_QUANTUM, ZERO, price_on_tick
 from risk.rules_io import rules_import
-
-from .models import Strategy
-from .services import credential_issue, credential_revoke, strategy_create
-from .signing import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_compute
+from strategies.models import Strategy
+from strategies.services import credential_issue, credential_revoke, strategy_create
+from strategies.signing import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_compute
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_ft_signals.jsonl"
 PAPER_SLUG = "demo-copy-paper"

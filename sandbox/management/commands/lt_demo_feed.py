@@ -2,7 +2,7 @@
 
 Ensures the two demo strategies (`demo-copy-paper`, `demo-copy-live`) and their signing keys,
 funds LT's wallet at the sandbox faucet, reconciles, then POSTs the bundled FT signal stream
-to LT's signal API, signed, printing one line per decision (see strategies/demo.py).
+to LT's signal API, signed, printing one line per decision (see sandbox/demo.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from execution.venue.session import get_venue
-from strategies.demo import (
+from sandbox.demo import (
     DEMO_FILE,
     DemoError,
     demo_feed,
