@@ -111,6 +111,8 @@ class DecisionUnit:
             reads.append((_MIDS_SQL, [signal.token_id, since]))
         if rules.max_exposure_per_event is not None:
             reads.append((_TOKEN_EVENTS_SQL, [*who, *who, signal.token_id]))
+        if rules.max_orders_per_minute is not None:
+            reads.append((_RECENT_ENTRIES_SQL, [*who, self.at - timedelta(minutes=1)]))
         if connection.vendor == "postgresql":
             reads.append((_new_ids_sql(), []))
         return reads
@@ -153,6 +155,9 @@ class DecisionUnit:
         token_events = {}
         if self.rules.max_exposure_per_event is not None:
             token_events = {t: (m, e) for t, m, e in rest.pop(0)}
+        entries_last_minute = 0
+        if self.rules.max_orders_per_minute is not None:
+            entries_last_minute = int(rest.pop(0)[0][0])
         if rest:
             ids = rest.pop(0)[0]
             self.new_ids = (int(ids[0]), int(ids[1]))
@@ -171,6 +176,7 @@ class DecisionUnit:
             last_mid=(_decimal(last_mid[0][0]), last_mid[0][1]) if last_mid else None,
             mids=mids,
             token_events=token_events,
+            entries_last_minute=entries_last_minute,
         )
 
     # -- writing -----------------------------------------------------------------------------
@@ -437,6 +443,13 @@ SELECT t.token_id, t.market_id, m.event_id
        UNION SELECT o.token_id FROM lt_orders o
         WHERE o.strategy_id = %s AND o.mode = %s AND o.status NOT IN ({FINAL_STATUSES})
        UNION SELECT %s)
+"""
+
+
+_RECENT_ENTRIES_SQL = f"""
+SELECT COUNT(*) FROM lt_orders o
+ WHERE o.strategy_id = %s AND o.mode = %s AND o.purpose = '{OrderPurpose.ENTRY.value}'
+   AND o.created_at > %s
 """
 
 

@@ -67,6 +67,7 @@ class RiskRulesAdmin(admin.ModelAdmin):
                     "max_exposure_per_event",
                     "max_concurrent_positions",
                     "max_positions_per_market",
+                    "max_orders_per_minute",
                     "min_order_notional",
                     "max_order_notional",
                 )

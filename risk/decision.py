@@ -14,8 +14,9 @@ Order of checks (each failure has its reason code; the first failure decides):
   3. market (MARKET_UNKNOWN, MARKET_NOT_ACCEPTING_ORDERS), limit price (PRICE_OFF_TICK)
   4. order book (BOOK_UNAVAILABLE); its mid is recorded, a new tick re-prices
   5. entries: circuit breakers, spread and liquidity observed now (BREAKER_*_OPEN);
-     drawdown (DRAWDOWN_PAUSED); sizing (SIZING_UNAVAILABLE, SIZE_BELOW_MARKET_MIN);
-     notional bounds; exit feasibility; exposure and position counts; budgets last
+     drawdown (DRAWDOWN_PAUSED); entries per minute (ORDER_RATE_EXCEEDED); sizing
+     (SIZING_UNAVAILABLE, SIZE_BELOW_MARKET_MIN); notional bounds; exit feasibility;
+     exposure and position counts; budgets last
      exits (SELL): something to reduce (NOTHING_TO_REDUCE), the market minimum
 
 HALTED refuses new entries and REDUCING likewise: under both, SELLs of a held position go
@@ -212,6 +213,7 @@ class Snapshot:
     last_mid: tuple[Decimal, datetime] | None = None  # the newest recorded mid of the token
     mids: tuple[Decimal, ...] = ()  # mids in the sizing lookback, oldest first
     token_events: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # market, event
+    entries_last_minute: int = 0  # entry orders accepted in the 60 s before now
 
 
 # --- what a decision writes -----------------------------------------------------------------
@@ -516,6 +518,7 @@ class _Run:
             return self.size_exit(), None
         self.check_breakers(book)
         self.check_drawdown()
+        self.check_order_rate()
         size, notional, fee = self.size_entry()
         self.check_notional_bounds(notional)
         holdings = self.portfolio.holdings
@@ -659,6 +662,14 @@ class _Run:
         raise Reject(
             ReasonCode.DRAWDOWN_PAUSED, f"drawdown {pct}% from peak {peak} is over {limit}%"
         )
+
+    def check_order_rate(self) -> None:
+        limit = self.rules.max_orders_per_minute
+        if limit is None:
+            return
+        recent = self.snapshot.entries_last_minute
+        self.note("order_rate", last_minute=recent, limit=limit)
+        _limit(limit, recent + 1, ReasonCode.ORDER_RATE_EXCEEDED, "entries in a minute")
 
     def size_entry(self) -> tuple[Decimal, Decimal, Decimal]:
         """(shares, their pUSD at the limit, the most the venue's fee on them can be): the

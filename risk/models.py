@@ -122,6 +122,11 @@ class RiskRules(models.Model):
     )
     max_concurrent_positions = models.PositiveIntegerField(null=True, blank=True)
     max_positions_per_market = models.PositiveIntegerField(null=True, blank=True)
+    max_orders_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Entries the strategy may have accepted in any 60 seconds; empty = no limit.",
+    )
     min_order_notional = MoneyField(
         validators=_NON_NEGATIVE, null=True, blank=True, help_text="pUSD."
     )

@@ -34,6 +34,7 @@ class ReasonCode(models.TextChoices):
     MAX_POSITIONS_PER_MARKET = "MAX_POSITIONS_PER_MARKET", "Too many positions in this market"
     ORDER_NOTIONAL_BELOW_MIN = "ORDER_NOTIONAL_BELOW_MIN", "Order notional under the minimum"
     ORDER_NOTIONAL_ABOVE_MAX = "ORDER_NOTIONAL_ABOVE_MAX", "Order notional over the maximum"
+    ORDER_RATE_EXCEEDED = "ORDER_RATE_EXCEEDED", "Too many entries in the last minute"
     # Market and sizing.
     MARKET_UNKNOWN = "MARKET_UNKNOWN", "Unknown market or token"
     MARKET_NOT_ACCEPTING_ORDERS = "MARKET_NOT_ACCEPTING_ORDERS", "Market not accepting orders"

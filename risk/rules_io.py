@@ -31,6 +31,7 @@ _FLAT_KEYS = (
     "max_exposure_per_event",
     "max_concurrent_positions",
     "max_positions_per_market",
+    "max_orders_per_minute",
     "min_order_notional",
     "max_order_notional",
     "stop_loss_pct",

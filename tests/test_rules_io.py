@@ -26,7 +26,7 @@ DESIGN_KEYS = {
     "breakers", "order",
 }  # fmt: skip
 # Keys LT adds beyond the design's list (documented in the README).
-EXTRA_KEYS = {"merge_positions"}
+EXTRA_KEYS = {"merge_positions", "max_orders_per_minute"}
 
 
 def _export(slug: str) -> dict:

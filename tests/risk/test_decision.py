@@ -209,6 +209,15 @@ def test_a_global_open_breaker_refuses_entries_but_not_exits() -> None:
     assert sell.accepted and sell.order is not None and sell.order.position_id == 3
 
 
+@pytest.mark.parametrize(("recent", "code"), [(2, "ACCEPTED"), (3, "ORDER_RATE_EXCEEDED")])
+def test_entries_per_minute_at_the_limit_and_one_past_it(recent: int, code: str) -> None:
+    snap = snapshot(entries_last_minute=recent)
+    assert decide(snap, Sig(), rules(max_orders_per_minute=3), NOW).reason_code == code
+    held = portfolio(holdings={YES: Holding(token_id=YES, shares=D(20), cost=D(10))})
+    exit_snap = dataclasses.replace(snap, portfolio=held, position=PositionView(id=3, size=D(20)))
+    assert decide(exit_snap, Sig(side=Side.SELL), rules(max_orders_per_minute=3), NOW).accepted
+
+
 def test_a_new_tick_from_the_book_reprices_the_order() -> None:
     snap = snapshot(book=dataclasses.replace(BOOK, tick_size=D("0.001")))
     decision = decide(snap, Sig(price=D("0.5057")), rules(), NOW)  # 0.50 on the old tick
