@@ -20,6 +20,7 @@ from hotpath.sql import row_insert
 from ltproject.money import ONE, ZERO
 
 from .books import Book, BookUnavailable, Level, MarketInfo
+from .decision import MID_INTERVAL
 
 __all__ = ["Book", "BookUnavailable", "Level", "MarketInfo"]
 
@@ -95,26 +96,19 @@ def books_from_mapping(data: Mapping[str, Mapping[str, Iterable[Iterable[str]]]]
     return source
 
 
-# Per process: token -> (mid, when recorded). Volatility needs a series, not every request's
-# copy of the same book, so an unchanged mid is written at most once per interval.
-_MID_INTERVAL = timedelta(seconds=1)
+# The stream's memory (one process): token -> (mid, when recorded), so that an unchanged mid
+# is written at most once per MID_INTERVAL, as decisions do from their snapshot.
 _last_mids: dict[str, tuple[Decimal, datetime]] = {}
 
 
 def mid_record(*, token_id: str, mid: Decimal, at: datetime) -> bool:
-    """Store a mid price LT saw in `lt_mid_prices` (for volatility sizing); True if written."""
-    row = mid_row(token_id=token_id, mid=mid, at=at)
-    if row is not None:
-        row_insert(row)
-    return row is not None
-
-
-def mid_row(*, token_id: str, mid: Decimal, at: datetime) -> MidPrice | None:
-    """The `lt_mid_prices` row `mid_record` would write now (the caller writes it), or None."""
+    """Store a mid price the stream saw in `lt_mid_prices` (for volatility sizing and the
+    marks of open positions); True if written."""
     last = _last_mids.get(token_id)
-    if last is not None and last[0] == mid and timedelta(0) <= at - last[1] < _MID_INTERVAL:
-        return None
+    if last is not None and last[0] == mid and timedelta(0) <= at - last[1] < MID_INTERVAL:
+        return False
     if not ZERO < mid < ONE:
-        return None
+        return False
     _last_mids[token_id] = (mid, at)
-    return MidPrice(token_id=token_id, mid=mid, observed_at=at)
+    row_insert(MidPrice(token_id=token_id, mid=mid, observed_at=at))
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from execution.models import MarketToken, MidPrice, Position, PositionStatus
+from execution.models import MidPrice
 from hotpath.decisions import strategy_portfolio
 from strategies.models import Strategy
 
@@ -29,22 +29,6 @@ def strategy_risk_state(*, strategy: Strategy) -> RiskState:
 
 def strategy_equity(*, strategy: Strategy) -> Decimal:
     return strategy_portfolio(strategy=strategy).equity
-
-
-def open_position(*, strategy: Strategy, token_id: str) -> Position | None:
-    return Position.objects.filter(
-        strategy=strategy, mode=strategy.mode, token_id=token_id, status=PositionStatus.OPEN
-    ).first()
-
-
-def token_markets(token_ids: set[str]) -> dict[str, tuple[int, str]]:
-    """token id → (market id, event id) for the tokens LT knows."""
-    return {
-        token_id: (market_id, event_id)
-        for token_id, market_id, event_id in MarketToken.objects.filter(
-            token_id__in=token_ids
-        ).values_list("token_id", "market_id", "market__event_id")
-    }
 
 
 def realised_volatility(*, token_id: str, since: datetime) -> Decimal | None:
