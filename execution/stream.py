@@ -140,15 +140,23 @@ class StreamProcessor:
         )
         if fingerprint == self._fingerprint:
             return set(self._holdings)
+        rows = list(
+            open_positions.values_list("pk", "token_id", "avg_cost", "peak_price", "strategy_id")
+        )
+        # One strategy (with its rules) per strategy, not one per position: a strategy and its
+        # rules refer to each other, so every copy would be garbage only the full collection
+        # finds, and positions are re-read many times a minute.
+        strategies = Strategy.objects.select_related("risk_rules").in_bulk({row[4] for row in rows})
         holdings: dict[str, list[_Holding]] = {}
-        for position in open_positions.select_related("strategy__risk_rules"):
-            holdings.setdefault(position.token_id, []).append(
+        for pk, token_id, avg_cost, peak, strategy_id in rows:
+            strategy = strategies[strategy_id]
+            holdings.setdefault(token_id, []).append(
                 _Holding(
-                    position_id=position.pk,
-                    avg_cost=position.avg_cost,
-                    peak=position.peak_price,
-                    rules=position.strategy.risk_rules,
-                    strategy=position.strategy,
+                    position_id=pk,
+                    avg_cost=avg_cost,
+                    peak=peak,
+                    rules=strategy.risk_rules,
+                    strategy=strategy,
                 )
             )
         self._holdings, self._fingerprint = holdings, fingerprint

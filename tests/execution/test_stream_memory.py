@@ -19,6 +19,7 @@ from pytest_django.fixtures import Settings
 from execution import stream_runner
 from execution.markets import market_for_token
 from execution.models import Position, PositionStatus
+from execution.stream import StreamProcessor
 from execution.stream_runner import StreamRunner
 from execution.venue.session import get_venue
 from ltproject.domain import TradingMode
@@ -124,3 +125,19 @@ def test_a_token_no_longer_followed_leaves_no_book_behind(acting: _CountingRunne
     _wait_for(lambda: position.token_id not in acting.channels[0].subscribed, 30)
     _wait_for(lambda: position.token_id not in books, 30)
     assert position.token_id not in acting.processor._observed
+
+
+def test_positions_re_read_share_one_strategy_per_strategy() -> None:
+    """A strategy and its rules refer to each other: a copy per position re-read would be
+    garbage only the full collection frees."""
+    strategy = StrategyFactory(mode=TradingMode.LIVE)
+    for token in ("1", "2", "3"):
+        Position.objects.create(
+            strategy=strategy, token_id=token, mode=TradingMode.LIVE, size=Decimal(1),
+            avg_cost=Decimal("0.5"), cost_basis=Decimal("0.5"),
+        )  # fmt: skip
+    processor = StreamProcessor()
+    assert processor.holdings_reload() == {"1", "2", "3"}
+    holdings = [h for held in processor._holdings.values() for h in held]
+    assert len(holdings) == 3
+    assert len({id(h.strategy) for h in holdings}) == len({id(h.rules) for h in holdings}) == 1
