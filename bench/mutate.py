@@ -19,10 +19,14 @@ run (`test_<name>_mut<slot>`, bench/mutate_db.py), with at most MAX_CHILDREN mut
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import fnmatch
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "mutate"
 RESULTS = ROOT / "docs" / "mutation"
 REPORT = ROOT / "docs" / "mutation-report.md"
+RUN = RESULTS / "run.json"  # the last whole run: its wall time and revision
 MAX_CHILDREN = 2
 # Top-level entries never linked into a work folder.
 SKIP = {".git", "var", "mutants", ".venv", "node_modules", "pyproject.toml", "docs"}
@@ -48,6 +53,10 @@ class Group:
     sources: list[str]  # files or packages, relative to the project
     tests: list[str]  # test files or folders whose tests may kill the mutants
     skip: list[str] = field(default_factory=list)  # glob patterns not mutated
+    # A mutant's tests are stopped (a timeout) after (their measured time + constant) ×
+    # multiplier seconds: the measured time counts the tests' calls, not their fixtures.
+    timeout_multiplier: float = 4.0
+    timeout_constant: float = 4.0
 
 
 GROUPS = [
@@ -71,22 +80,18 @@ GROUPS = [
         ],
     ),
     Group(
-        "stops",
-        ["execution/stops.py"],
+        # Fills, stops and the executor share most of their tests: one run, one stats pass.
+        "execution",
+        ["execution/fills.py", "execution/stops.py", "execution/executor.py"],
         [
             "tests/test_thresholds.py",
-            "tests/execution/test_executor.py",
             "tests/execution/test_stop_boundaries.py",
-        ],
-    ),
-    Group(
-        "fills",
-        ["execution/fills.py"],
-        [
+            "tests/execution/test_executor.py",
+            "tests/execution/test_faults.py",
+            "tests/execution/test_submit_race.py",
             "tests/execution/test_fills_venue.py",
             "tests/execution/test_venue_fidelity.py",
             "tests/execution/test_fill_lock_order.py",
-            "tests/execution/test_executor.py",
             "tests/execution/test_reconcile.py",
             "tests/execution/test_positions.py",
         ],
@@ -104,11 +109,11 @@ GROUPS = [
         ],
     ),
     Group(
-        "executor",
-        ["execution/executor.py"],
-        ["tests/execution/test_executor.py", "tests/execution/test_faults.py"],
-    ),
-    Group(
+        # The decision (risk/decision.py, portfolio.py, books.py) is pure: tests/risk/
+        # test_decision.py runs it without a database and is the first to run for its
+        # mutants; the engine, budgets, breakers and services are the database tests'.
+        # Not mutated: migrations, the admin, the app config and the management commands
+        # (operator tooling, not a money path).
         "risk",
         ["risk"],
         [
@@ -117,13 +122,20 @@ GROUPS = [
             "tests/test_thresholds.py",
             "tests/test_rules_io.py",
         ],
-        skip=["risk/migrations/*", "risk/admin.py", "risk/apps.py"],
+        skip=["risk/migrations/*", "risk/admin.py", "risk/apps.py", "risk/management/*"],
     ),
 ]
 BY_NAME = {g.name: g for g in GROUPS}
 
-PYTEST_ARGS = ["--reuse-db", "-m", "not slow", "-p", "no:cacheprovider", "-p", "bench.mutate_db",
+# Plugins are named, not discovered (PYTEST_DISABLE_PLUGIN_AUTOLOAD): a mutant's pytest
+# session then loads only what the tests use. bench.mutate_db gives each session its own
+# database and ends a mutant's process as soon as its tests are done.
+PYTEST_ARGS = ["--reuse-db", "-m", "not slow", "-p", "no:cacheprovider",
+               "-p", "pytest_django.plugin", "-p", "_hypothesis_pytestplugin",
+               "-p", "time_machine", "-p", "bench.mutate_db",
                "-W", "ignore::DeprecationWarning"]  # fmt: skip
+# Lines never mutated: log calls (what they write is for people, no rule reads it).
+DO_NOT_MUTATE_PATTERNS = [r"^\s*(log|logger)\.(debug|info|warning|error|exception)\("]
 
 
 def _toml_list(values: list[str]) -> str:
@@ -152,41 +164,86 @@ def _prepare(group: Group) -> Path:
             (mutants / entry.name).symlink_to(entry)
     (mutants / "node_modules").symlink_to(ROOT / "node_modules")
     (mutants / "var").mkdir()
+    _configure(group, work)
+    return work
+
+
+def _configure(group: Group, work: Path) -> None:
     tests = [t for t in group.tests if (ROOT / t).exists()]
     config = (ROOT / "pyproject.toml").read_text()
     config += (
         "\n[tool.mutmut]\n"
         f"source_paths = {_toml_list(group.sources)}\n"
         f"do_not_mutate = {_toml_list(group.skip)}\n"
+        f"do_not_mutate_patterns = {_toml_list(DO_NOT_MUTATE_PATTERNS)}\n"
         f"pytest_add_cli_args = {_toml_list(PYTEST_ARGS)}\n"
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        f"timeout_multiplier = {group.timeout_multiplier}\n"
+        f"timeout_constant = {group.timeout_constant}\n"
         "use_git_change_detection = false\n"
         "track_dependencies = false\n"
     )
     (work / "pyproject.toml").write_text(config)
-    return work
 
 
 def _mutmut(work: Path, *args: str, log: Path | None = None) -> str:
-    env = {**os.environ, "LT_MUTATE_LOCKS": str(WORK)}
+    env = {**os.environ, "LT_MUTATE_LOCKS": str(WORK), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     command = [str(Path(sys.executable).parent / "mutmut"), *args]
     if log is None:
         done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
         return done.stdout
-    with log.open("w") as out:
+    with log.open("a") as out:
         subprocess.run(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    _reap_orphans()
     return log.read_text()
+
+
+def _adopt_orphans() -> None:
+    """Become the subreaper of what mutmut starts: a test process killed at its time limit
+    leaves its children (an anvil) behind, and they come to this process to be ended."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_orphans() -> None:
+    me = os.getpid()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            pid = int(stat.parent.name)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def _module_of(mutant: str) -> str:
     return mutant.split(".x", 1)[0].split(".xǁ", 1)[0]
 
 
-def run_group(group: Group, max_children: int) -> dict[str, Any]:
-    work = _prepare(group)
-    started = time.monotonic()
+def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[str, Any]:
+    """Run the group's mutants (all of them, in a new work folder), or with `again` only
+    the ones the stored results list as not killed, in the work folder a full run left (the
+    others' results are kept; new tests are found and measured first)."""
     log = WORK / f"{group.name}.log"
-    _mutmut(work, "run", "--max-children", str(max_children), log=log)
+    names: list[str] = []
+    previous: dict[str, Any] = {}
+    work = WORK / group.name
+    if again and (work / "mutants").exists() and (RESULTS / f"{group.name}.json").exists():
+        previous = json.loads((RESULTS / f"{group.name}.json").read_text())
+        names = [n for n, status in previous["statuses"].items() if status != "killed"]
+        _configure(group, work)
+        if not names:
+            return previous
+    else:
+        again = False
+        work = _prepare(group)
+        log.unlink(missing_ok=True)
+    started = time.monotonic()
+    _mutmut(work, "run", "--max-children", str(max_children), *names, log=log)
     seconds = round(time.monotonic() - started)
     statuses: dict[str, str] = {}
     for line in _mutmut(work, "results", "--all", "true").splitlines():
@@ -202,14 +259,21 @@ def run_group(group: Group, max_children: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "group": group.name,
         "sources": group.sources,
+        "skipped": group.skip,
         "tests": group.tests,
         "revision": _revision(),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "seconds": seconds,
+        "seconds": previous.get("seconds", seconds) if again else seconds,
         "max_children": max_children,
         "statuses": statuses,
         "survivors": survivors,
     }
+    if again:
+        result["full_run"] = previous.get("full_run") or {
+            "revision": previous["revision"],
+            "measured_at": previous["measured_at"],
+        }
+        result["retested"] = {"count": len(names), "seconds": seconds}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{group.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     return result
@@ -223,6 +287,32 @@ def _revision() -> str:
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
+def _exclusions(groups: list[Group]) -> list[str]:
+    """Every line kept from mutation by a `pragma: no mutate` comment, with its reason."""
+    from bench.mutate_reasons import exclusion_reason
+
+    lines: list[str] = []
+    for group in groups:
+        for source in group.sources:
+            path = ROOT / source
+            files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+            for file in files:
+                relative = str(file.relative_to(ROOT))
+                if any(fnmatch.fnmatch(relative, pattern) for pattern in group.skip):
+                    continue
+                source_lines = file.read_text().splitlines()
+                for number, text in enumerate(source_lines, 1):
+                    if "pragma: no mutate" not in text:
+                        continue
+                    code = text.split("#", 1)[0].strip()
+                    if not code:  # a block pragma: the statements after it
+                        following = source_lines[number:]
+                        code = next((c.strip() for c in following if c.strip()), "") + " …"
+                    reason = exclusion_reason(relative, code)
+                    lines.append(f"- `{relative}:{number}` `{code}`: {reason}")
+    return lines
+
+
 def report() -> str:
     from bench.mutate_reasons import survivor_reason
 
@@ -231,16 +321,28 @@ def report() -> str:
         for g in GROUPS
         if (RESULTS / f"{g.name}.json").exists()
     ]
+    run = json.loads(RUN.read_text()) if RUN.exists() else None
     lines = [
         "# Mutation testing report",
         "",
         "Generated by `make mutate` (`python -m bench.mutate`, mutmut): each module's mutants "
-        "run against the test files that cover it. Killed: a test failed. Survived: every "
-        "covering test passed. Timeout: the tests ran past mutmut's time limit (counted as "
-        "caught). No tests: no test reaches the mutated function.",
+        "run against the test files that cover it (of those, only the tests that reach the "
+        "mutated function, fastest first, stopping at the first failure). Killed: a test failed. "
+        "Survived: every covering test passed. Timeout: the tests ran past their time limit "
+        "(counted as caught: the mutant loops or waits for ever). No tests: no test reaches the "
+        "mutated function.",
         "",
-        "| group | module | killed | survived | timeout | no tests | total | killed % |",
-        "|---|---|---|---|---|---|---|---|",
+    ]
+    if run:
+        lines += [
+            f"Whole run (`make mutate`, every group): {run['seconds']} s "
+            f"({run['seconds'] / 60:.1f} min) on {run['cpus']} cores, {run['max_children']} "
+            f"mutants at once, revision {run['revision']}, {run['measured_at']}.",
+            "",
+        ]
+    lines += [
+        "| group | module | killed | survived | timeout | no tests | other | total | killed % |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     details: list[str] = []
     for result in results:
@@ -250,16 +352,34 @@ def report() -> str:
         for module, counts in sorted(per_module.items()):
             total = sum(counts.values())
             caught = counts["killed"] + counts["timeout"]
+            other = total - caught - counts["survived"] - counts["no tests"]
             lines.append(
                 f"| {result['group']} | `{module}` | {counts['killed']} | {counts['survived']} "
-                f"| {counts['timeout']} | {counts['no tests']} | {total} "
+                f"| {counts['timeout']} | {counts['no tests']} | {other} | {total} "
                 f"| {100 * caught / total:.1f} |"
             )
+        measured = (
+            f"Revision {result['revision']}, {result['measured_at']}, "
+            f"{result['seconds']} s with {result['max_children']} mutants at once."
+        )
+        if "retested" in result:
+            full = result["full_run"]
+            measured = (
+                f"Full run at revision {full['revision']}, {full['measured_at']}, "
+                f"{result['seconds']} s with {result['max_children']} mutants at once; the "
+                f"{result['retested']['count']} mutants it left alive were run again at revision "
+                f"{result['revision']}, {result['measured_at']} "
+                f"({result['retested']['seconds']} s)."
+            )
+        skipped = (
+            " Not mutated: " + ", ".join(f"`{s}`" for s in result["skipped"]) + "."
+            if result.get("skipped")
+            else ""
+        )
         details.append(
-            f"\n## {result['group']}\n\nRevision {result['revision']}, {result['measured_at']}, "
-            f"{result['seconds']} s with {result['max_children']} mutants at once. Tests: "
+            f"\n## {result['group']}\n\n{measured} Tests: "
             + ", ".join(f"`{t}`" for t in result["tests"])
-            + ".\n"
+            + f".{skipped}\n"
         )
         survivors = result["survivors"]
         if not survivors:
@@ -269,7 +389,17 @@ def report() -> str:
             reason = survivor_reason(name)
             details.append(f"### `{name}` ({status})\n\n{reason}\n\n```diff\n{_diff(diff)}\n```\n")
     lines.append("")
-    lines.append("Killed % counts timeouts as caught.")
+    lines.append("Killed % counts timeouts as caught; other: suspicious, segfault, not checked.")
+    lines += [
+        "",
+        "## Not mutated",
+        "",
+        "Log calls (`log.…(` / `logger.…(` lines, mutmut's `do_not_mutate_patterns`): what they "
+        "write is read by people, never by a rule or a test. Lines marked `# pragma: no mutate`:",
+        "",
+        *(_exclusions([g for g in GROUPS if any(r["group"] == g.name for r in results)]) or
+          ["- none"]),
+    ]  # fmt: skip
     return "\n".join(lines) + "\n" + "\n".join(details)
 
 
@@ -288,17 +418,34 @@ def main() -> None:
     parser.add_argument("groups", nargs="*", help=f"of: {', '.join(BY_NAME)} (default: all)")
     parser.add_argument("--max-children", type=int, default=MAX_CHILDREN)
     parser.add_argument("--report", action="store_true", help="only rewrite the report")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run only the mutants the stored results left alive (after new tests)",
+    )
     args = parser.parse_args()
     unknown = set(args.groups) - set(BY_NAME)
     if unknown:
         parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
     if not args.report:
+        _adopt_orphans()
         started = time.monotonic()
-        for name in args.groups or list(BY_NAME):
-            result = run_group(BY_NAME[name], args.max_children)
+        names = args.groups or list(BY_NAME)
+        for name in names:
+            result = run_group(BY_NAME[name], args.max_children, again=args.again)
             counts = Counter(result["statuses"].values())
             print(f"{name}: {dict(counts)} in {result['seconds']} s", flush=True)
-        print(f"mutation testing took {round(time.monotonic() - started)} s")
+        seconds = round(time.monotonic() - started)
+        print(f"mutation testing took {seconds} s")
+        if set(names) == set(BY_NAME) and not args.again:
+            run = {
+                "seconds": seconds,
+                "revision": _revision(),
+                "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "max_children": args.max_children,
+                "cpus": os.cpu_count(),
+            }
+            RUN.write_text(json.dumps(run, indent=1) + "\n")
     REPORT.write_text(report())
     print(f"report: {REPORT.relative_to(ROOT)}")
 

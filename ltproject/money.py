@@ -37,27 +37,29 @@ def _decimal_field(digits: int, places: int, kwargs: dict[str, Any]) -> models.D
     # decision uses) needs nothing of Django's database layer.
     from django.db import models
 
+    # The field factories run when the models are imported, before a mutant is switched on.
+    # pragma: no mutate block
     return models.DecimalField(max_digits=digits, decimal_places=places, **kwargs)
 
 
 def MoneyField(**kwargs: Any) -> models.DecimalField:  # noqa: N802 - reads as a field class
     """A pUSD amount (may be negative only where the column's constraints allow it)."""
-    return _decimal_field(AMOUNT_DIGITS, PUSD_PLACES, kwargs)
+    return _decimal_field(AMOUNT_DIGITS, PUSD_PLACES, kwargs)  # pragma: no mutate
 
 
 def SharesField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A number of outcome shares."""
-    return _decimal_field(AMOUNT_DIGITS, SHARES_PLACES, kwargs)
+    return _decimal_field(AMOUNT_DIGITS, SHARES_PLACES, kwargs)  # pragma: no mutate
 
 
 def PriceField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A price in pUSD per share, (0, 1) for orders and fills."""
-    return _decimal_field(PRICE_DIGITS, PRICE_PLACES, kwargs)
+    return _decimal_field(PRICE_DIGITS, PRICE_PLACES, kwargs)  # pragma: no mutate
 
 
 def PercentField(**kwargs: Any) -> models.DecimalField:  # noqa: N802
     """A percentage, 0–100 (e.g. 20 means 20 %)."""
-    return _decimal_field(PCT_DIGITS, PCT_PLACES, kwargs)
+    return _decimal_field(PCT_DIGITS, PCT_PLACES, kwargs)  # pragma: no mutate
 
 
 def quantize_pusd(value: Decimal) -> Decimal:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
 from execution.models import OrderPurpose
 from execution.stops import exit_trigger
-from ltproject.money import is_valid_price, price_on_tick, quantize_shares
+from ltproject.money import (
+    is_valid_price,
+    price_on_tick,
+    quantize_price,
+    quantize_pusd,
+    quantize_shares,
+)
 from risk.models import RiskRules
 
 D = Decimal
@@ -91,3 +97,17 @@ def test_share_counts_round_down_to_their_places(shares, places, rounded) -> Non
     assert result == D(rounded)
     assert result.as_tuple().exponent == -places
     assert quantize_shares(D("1.2345679")) == D("1.234567")  # six places unless told
+
+
+@pytest.mark.parametrize(
+    ("amount", "rounded"),
+    [("0.0000005", "0.000000"), ("0.0000015", "0.000002"), ("-0.0000025", "-0.000002")],
+)
+@pytest.mark.parametrize("ambient", [ROUND_HALF_UP, ROUND_DOWN, ROUND_CEILING])
+def test_amounts_and_prices_round_half_to_even_whatever_the_decimal_context(
+    amount: str, rounded: str, ambient: str
+) -> None:
+    # A caller's decimal context (a library's, a localcontext) must not change a ledger amount.
+    with localcontext(rounding=ambient):
+        assert quantize_pusd(D(amount)) == D(rounded)
+        assert quantize_price(D(amount)) == D(rounded)
