@@ -41,6 +41,9 @@ from types import FrameType
 from typing import Any
 
 from django import db
+from django.db import reset_queries
+from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM
 from django_q.cluster import Sentinel, get_mp_context
 from django_q.conf import Conf
 from django_q.queues import Queue
@@ -58,6 +61,27 @@ PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 
 class ClusterFailed(Exception):
     """The cluster cannot work; the message says why."""
+
+
+class QueryLogFreeORM(ORM):
+    """django-q2's ORM broker, except that each poll (the pusher's) and each acknowledgement
+    (the monitor's, once it saved a result) starts a new query log. With DEBUG on, Django keeps
+    each connection's last 9,000 queries until a request starts; neither process serves one,
+    so their memory grew with every poll and every job until the logs were full."""
+
+    def dequeue(self) -> Any:
+        reset_queries()
+        return super().dequeue()
+
+    def acknowledge(self, task_id: Any) -> Any:
+        reset_queries()
+        return super().acknowledge(task_id)
+
+
+def cluster_broker() -> Broker:
+    """The broker the cluster's pusher and monitor use (the ORM one, query-log free)."""
+    broker = get_broker()
+    return QueryLogFreeORM(list_key=broker.list_key) if type(broker) is ORM else broker
 
 
 class RenewingSentinel(Sentinel):
@@ -150,7 +174,7 @@ def cluster_run() -> None:
     db.connections.close_all()  # the Sentinel opens its own
     sentinel = get_mp_context().Process(
         target=RenewingSentinel,
-        args=(stop_event, start_event, uuid.uuid4(), None, None),
+        args=(stop_event, start_event, uuid.uuid4(), cluster_broker(), None),
         name=f"Sentinel-{uuid.uuid4().hex}",
     )
     sentinel.start()
