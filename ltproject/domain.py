@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import models
+from ltproject.choices import TextChoices
 
 
-class Side(models.TextChoices):
+class Side(TextChoices):
     BUY = "BUY", "Buy"
     SELL = "SELL", "Sell"
 
 
-class TradingMode(models.TextChoices):
+class TradingMode(TextChoices):
     """How a strategy's signals are executed."""
 
     PAPER = "paper", "Paper (simulated fills against the real book)"
@@ -18,7 +18,7 @@ class TradingMode(models.TextChoices):
     OFF = "off", "Off (signals rejected)"
 
 
-class OrderType(models.TextChoices):
+class OrderType(TextChoices):
     FAK = "FAK", "FAK (fill and kill)"
     FOK = "FOK", "FOK (fill or kill)"
     GTC = "GTC", "GTC (good till cancelled)"

@@ -560,7 +560,7 @@ class _Run:
             BreakerKind.SPREAD: book.spread,
             BreakerKind.LIQUIDITY: quantize_pusd(book.ask_depth_within(self.limit_price)),
         }
-        self.note("breakers", **{k.value: v for k, v in observations.items()})
+        self.note("breakers", **{str(k): v for k, v in observations.items()})
         breakers = self.breakers_observed(observations)
         still_open = [
             b for b in (self.resumed_if_due(b) for b in breakers) if b.state == BREAKER_OPEN

@@ -6,10 +6,10 @@ never rename or reuse one.
 
 from __future__ import annotations
 
-from django.db import models
+from ltproject.choices import TextChoices
 
 
-class ReasonCode(models.TextChoices):
+class ReasonCode(TextChoices):
     ACCEPTED = "ACCEPTED", "Accepted"
     # Trading state and modes.
     STRATEGY_OFF = "STRATEGY_OFF", "The strategy is off"

@@ -3,29 +3,29 @@
 
 from __future__ import annotations
 
-from django.db import models
+from ltproject.choices import TextChoices
 
 
-class SizingMode(models.TextChoices):
+class SizingMode(TextChoices):
     FIXED_NOTIONAL = "fixed_notional", "Fixed notional (pUSD per order)"
     PERCENT_EQUITY = "percent_equity", "Percent of equity"
     FT_PROPORTIONAL = "ft_proportional", "FT size × multiplier"
     VOLATILITY_TARGET = "volatility_target", "Volatility target"
 
 
-class TradingState(models.TextChoices):
+class TradingState(TextChoices):
     ACTIVE = "ACTIVE", "Active"
     REDUCING = "REDUCING", "Reducing (exits only)"
     HALTED = "HALTED", "Halted (no new entries)"
 
 
-class BudgetPeriod(models.TextChoices):
+class BudgetPeriod(TextChoices):
     DAILY = "daily", "Daily"
     WEEKLY = "weekly", "Weekly (ISO)"
     MONTHLY = "monthly", "Monthly"
 
 
-class BreakerKind(models.TextChoices):
+class BreakerKind(TextChoices):
     SPREAD = "spread", "Spread"
     LIQUIDITY = "liquidity", "Liquidity / depth"
     SLIPPAGE = "slippage", "Slippage"
