@@ -75,6 +75,7 @@ GROUPS = [
         "signing",
         ["strategies/signing.py"],
         [
+            "tests/intake/test_signature_rules.py",
             "tests/intake/test_auth.py",
             "tests/intake/test_signature_lockout.py",
         ],
