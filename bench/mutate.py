@@ -430,6 +430,9 @@ def main() -> None:
         parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
     if not args.report:
         _adopt_orphans()
+        # Each slot's database is migrated again by its first session of this run.
+        for ready in (WORK / "lt-mutate-slots").glob("*.ready"):
+            ready.unlink()
         started = time.monotonic()
         names = args.groups or list(BY_NAME)
         for name in names:
