@@ -1,0 +1,53 @@
+"""What each answer of the venue to an order's POST leaves the order in (the executor)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from execution import executor
+from execution.executor import order_submit
+from execution.models import OrderStatus
+from sandbox.testing import SandboxHandle
+from tests.execution.helpers import live_intent
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def test_a_price_off_its_tick_is_refused_at_signing_and_never_sent(
+    live_venue: SandboxHandle,
+) -> None:
+    order = order_submit(order_id=live_intent(live_venue, price=D("0.205")).pk)
+    assert (order.status, order.error_code) == (OrderStatus.REJECTED, "invalid_price")
+    assert "0.205" in order.error_message and order.completed_at is not None
+    assert order.signed_order is None and live_venue.orders() == []
+
+
+@pytest.mark.parametrize(("fault", "error"), [("rate_limit", "RateLimited"), (401, "AuthError")])
+def test_a_refusal_that_placed_nothing_puts_the_order_back_to_signed(
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch, fault: object, error: str
+) -> None:
+    monkeypatch.setattr(executor, "RATE_LIMIT_BACKOFF_S", 0)
+    if fault == "rate_limit":
+        live_venue.faults.rate_limit("/order", count=executor.SEND_ATTEMPTS)
+    else:
+        live_venue.faults.http_status("/order", 401)
+    order = order_submit(order_id=live_intent(live_venue).pk)
+    assert (order.status, order.error_code, order.posted_at) == (OrderStatus.SIGNED, error, None)
+    assert order.error_message and live_venue.orders() == []
+    signed_hash = order.venue_order_id
+    # The sweep's next submit sends the same signed bytes.
+    order = order_submit(order_id=order.pk)
+    assert order.status == OrderStatus.LIVE and order.venue_order_id == signed_hash
+    assert [o["id"] for o in live_venue.orders()] == [signed_hash]
+
+
+def test_two_rate_limits_then_a_place_is_one_order(
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(executor, "RATE_LIMIT_BACKOFF_S", 0)
+    live_venue.faults.rate_limit("/order", count=executor.SEND_ATTEMPTS - 1)
+    order = order_submit(order_id=live_intent(live_venue).pk)
+    assert order.status == OrderStatus.LIVE and len(live_venue.orders()) == 1
