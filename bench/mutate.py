@@ -446,9 +446,12 @@ def main() -> None:
         parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
     if not args.report:
         _adopt_orphans()
-        # Each slot's database is migrated again by its first session of this run.
-        for ready in (WORK / "lt-mutate-slots").glob("*.ready"):
-            ready.unlink()
+        # Each slot's database is migrated again by its first session of this run, and its
+        # anvil started anew.
+        for mark in (WORK / "lt-mutate-slots").glob("*.ready"):
+            mark.unlink()
+        for mark in (WORK / "lt-mutate-slots").glob("*.anvil.json"):
+            mark.unlink()
         started = time.monotonic()
         names = args.groups or list(BY_NAME)
         for name in names:

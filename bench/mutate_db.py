@@ -6,6 +6,10 @@ mutmut runs pytest in forked children; a slot is a lock file held (fcntl) for th
 one pytest session and released when it ends. pytest-django puts TOX_PARALLEL_ENV after the
 test database's name, which is how the slot reaches it.
 
+Likewise a slot keeps one anvil (the sandbox chain) with its contracts deployed for the
+mutants' sessions: each session starts from that state again (`evm_revert` to a snapshot taken
+after the deployment) instead of starting a node and deploying the contracts anew.
+
 A slot's database is migrated by the first session that takes the slot in a run of `make
 mutate` (the driver clears the marks when it starts); the mutants' sessions after it connect
 to it as it is, without `migrate` checking every migration again (most of a short mutant's
@@ -17,7 +21,11 @@ whole forked heap, which takes longer than most mutants' tests.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         db["NAME"], test["NAME"] = _saved_names[alias]
     os.environ["TOX_PARALLEL_ENV"] = f"mut{_slot_take()}"
     _databases_setup_patch()
+    _anvil_share_patch()
 
 
 def _databases_setup_patch() -> None:
@@ -98,6 +107,92 @@ def _databases_setup_patch() -> None:
 
     setup_databases.lt_mutate = True  # type: ignore[attr-defined]
     utils.setup_databases = setup_databases
+
+
+def _rpc(url: str, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read()).get("result")
+
+
+def _anvil_record() -> Path:
+    return slots_folder() / f"{_slot[0]}.anvil.json"
+
+
+def _anvil_share_patch() -> None:
+    """In a mutant's session, `Anvil.start` attaches to the slot's anvil (started by the first
+    session that needed it, left running for the next ones; the driver ends it) and puts its
+    chain back to the snapshot the slot recorded; `SandboxChain.deploy` returns the contracts
+    already deployed there."""
+    from sandbox.chain import anvil, deploy
+
+    if getattr(anvil.Anvil.start, "lt_mutate", False):
+        return
+    start, anvil_stop = anvil.Anvil.start, anvil.Anvil.stop
+    original_deploy = vars(deploy.SandboxChain)["deploy"].__func__
+
+    def shared_start(self: Any, *, timeout: float = 15.0) -> Any:
+        if not _mutant():
+            return start(self, timeout=timeout)
+        record_path = _anvil_record()
+        if record_path.exists():
+            record = json.loads(record_path.read_text())
+            self.port = record["port"]
+            try:
+                if self._answers():
+                    _rpc(self.rpc_url, "anvil_setAutomine", True)
+                    _rpc(self.rpc_url, "anvil_dropAllTransactions")
+                    if _rpc(self.rpc_url, "evm_revert", record["snapshot"]):
+                        record["snapshot"] = _rpc(self.rpc_url, "evm_snapshot")
+                        record_path.write_text(json.dumps(record))
+                        return self
+            except OSError:
+                pass
+            record_path.unlink()  # gone or unusable: a new one
+        self.port = anvil.free_port()
+        args = [str(anvil.anvil_binary()), "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--chain-id", str(self.chain_id), "--silent"]
+        # Its own session: it outlives this process, for the slot's next mutants.
+        node = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not self._answers():
+            if time.monotonic() > deadline:
+                raise anvil.AnvilError(f"anvil did not answer on {self.rpc_url}")
+            time.sleep(0.05)
+        snapshot = _rpc(self.rpc_url, "evm_snapshot")
+        record = {"pid": node.pid, "port": self.port, "snapshot": snapshot}
+        record_path.write_text(json.dumps(record))
+        return self
+
+    def shared_stop(self: Any) -> None:
+        if not _mutant():
+            anvil_stop(self)
+
+    def shared_deploy(cls: Any, rpc_url: str, **kwargs: Any) -> Any:
+        record_path = _anvil_record()
+        record = json.loads(record_path.read_text()) if record_path.exists() else {}
+        if (
+            not _mutant()
+            or record.get("port") is None
+            or not rpc_url.endswith(f":{record['port']}")
+        ):
+            return original_deploy(cls, rpc_url, **kwargs)
+        if "addresses" in record:
+            return cls.connect(rpc_url, record["addresses"], **kwargs)
+        chain = original_deploy(cls, rpc_url, **kwargs)
+        record["addresses"] = chain.addresses
+        record["snapshot"] = _rpc(rpc_url, "evm_snapshot")  # the base: contracts deployed
+        record_path.write_text(json.dumps(record))
+        return chain
+
+    shared_start.lt_mutate = True  # type: ignore[attr-defined]
+    anvil.Anvil.start = shared_start  # type: ignore[method-assign]
+    anvil.Anvil.stop = shared_stop  # type: ignore[method-assign]
+    deploy.SandboxChain.deploy = classmethod(shared_deploy)  # type: ignore[method-assign,assignment]
 
 
 @pytest.hookimpl(trylast=True)
