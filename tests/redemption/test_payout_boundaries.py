@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from monitoring.models import Alert
-from redemption.models import Redemption, RedemptionState
+from redemption.models import Redemption, RedemptionKind, RedemptionState
 from redemption.reasons import RedemptionAlert, RedemptionCode
 from redemption.resolution import resolutions_detect
-from redemption.services import redemptions_process
+from redemption.services import redemption_preview, redemptions_process
 from tests.redemption.conftest import WALLET, hold
 
 D = Decimal
@@ -42,3 +42,56 @@ def test_a_payout_one_base_unit_short_of_the_expected_is_a_mismatch(
     assert redemption.outcome_code == code
     mismatches = Alert.objects.filter(reason_code=RedemptionAlert.PAYOUT_MISMATCH)
     assert mismatches.count() == (code == RedemptionCode.PAYOUT_MISMATCH)
+
+
+def _detected(sandbox_chain, chain, held, winner: int) -> Redemption:
+    sandbox_chain.resolve(held.onchain, held.onchain.token_ids[winner])
+    assert resolutions_detect(chain=chain) == 1
+    return Redemption.objects.get(condition_id=held.onchain.condition_id)
+
+
+def _preview(redemption: Redemption, chain) -> dict[str, object]:
+    preview = redemption_preview(redemption=redemption, chain=chain)
+    assert {k: preview.pop(k) for k in ("redemption", "condition_id", "state", "route")} == {
+        "redemption": redemption.pk,
+        "condition_id": redemption.condition_id,
+        "state": redemption.state,
+        "route": redemption.route,
+    }
+    return preview
+
+
+def test_the_dry_run_tells_what_each_redemption_would_do(sandbox_chain, chain, db):
+    winner = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("7.5")), winner=0)
+    assert _preview(winner, chain) == {"would": "send redeem", "expected_payout": "7.500000"}
+    loser = _detected(sandbox_chain, chain, hold(sandbox_chain), winner=1)
+    assert _preview(loser, chain) == {"would": "mark not_needed: loss"}
+    # Paid, then (say, by an operator's retry) pending again: nothing left to redeem.
+    redemptions_process(chain=chain)
+    winner.refresh_from_db()
+    tx_hash = winner.transaction.tx_hash
+    assert winner.state == RedemptionState.CONFIRMED and tx_hash
+    Redemption.objects.filter(pk=winner.pk).update(state=RedemptionState.PENDING)
+    winner.refresh_from_db()
+    assert _preview(winner, chain) == {"would": "mark not_needed: already redeemed"}
+    Redemption.objects.filter(pk=winner.pk).update(state=RedemptionState.SUBMITTED)
+    winner.refresh_from_db()
+    assert _preview(winner, chain) == {"would": "follow transaction", "tx_hash": tx_hash}
+    # Not resolved on-chain yet (a row written ahead of the chain).
+    unresolved = hold(sandbox_chain)
+    ahead = Redemption.objects.create(
+        condition_id=unresolved.onchain.condition_id,
+        wallet_address=WALLET,
+        route=winner.route,
+        index_sets=winner.index_sets,
+        token_ids=[str(t) for t in unresolved.onchain.token_ids],
+    )
+    assert _preview(ahead, chain) == {"would": "wait: not resolved on-chain"}
+    merge = Redemption.objects.create(
+        kind=RedemptionKind.MERGE,
+        condition_id=unresolved.onchain.condition_id,
+        wallet_address=WALLET,
+        route=winner.route,
+        amounts=["4.25", "4.25"],
+    )
+    assert _preview(merge, chain) == {"would": "send merge", "expected_payout": "4.25"}
