@@ -122,6 +122,7 @@ GROUPS = [
         ["redemption/services.py"],
         [
             "tests/redemption/test_payout_boundaries.py",
+            "tests/redemption/test_redeem_edges.py",
             "tests/redemption/test_redeem.py",
             "tests/redemption/test_lifecycle.py",
             "tests/redemption/test_merge.py",
