@@ -66,7 +66,7 @@ soak: setup
 
 # Mutation testing (mutmut) of the money paths, each module against the tests that cover it;
 # the report is docs/mutation-report.md. Not part of `make test`. `make mutate MUTATE="money
-# stops"` runs only those groups (bench/mutate.py lists them).
+# execution"` runs only those groups (bench/mutate.py lists them).
 mutate: setup
 	DATABASE_URL=$${DATABASE_URL:-$(DATABASE_URL_TEST)} $(PY) -m bench.mutate $(MUTATE)
 

@@ -92,6 +92,7 @@ GROUPS = [
             "tests/execution/test_send_outcomes.py",
             "tests/execution/test_faults.py",
             "tests/execution/test_submit_race.py",
+            "tests/execution/test_fill_legs.py",
             "tests/execution/test_fills_venue.py",
             "tests/execution/test_venue_fidelity.py",
             "tests/execution/test_fill_lock_order.py",
