@@ -69,6 +69,7 @@ def test_the_dry_run_tells_what_each_redemption_would_do(sandbox_chain, chain, d
     # Paid, then (say, by an operator's retry) pending again: nothing left to redeem.
     redemptions_process(chain=chain)
     winner.refresh_from_db()
+    assert winner.transaction is not None
     tx_hash = winner.transaction.tx_hash
     assert winner.state == RedemptionState.CONFIRMED and tx_hash
     Redemption.objects.filter(pk=winner.pk).update(state=RedemptionState.PENDING)

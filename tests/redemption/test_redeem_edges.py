@@ -33,6 +33,7 @@ def _held_back(redemption: Redemption, before, retry: timedelta, error: str) -> 
         None,
     )
     assert redemption.last_error == error
+    assert redemption.next_attempt_at is not None
     assert before + retry <= redemption.next_attempt_at <= timezone.now() + retry
 
 

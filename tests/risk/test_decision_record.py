@@ -4,14 +4,17 @@ database: `risk.decision.decide` on plain snapshots (helpers from test_decision.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from ltproject.domain import Side, TradingMode
+from risk.books import Book
 from risk.decision import PositionView, StateView, decide
 from risk.vocabulary import BudgetPeriod, TradingState
+from tests.risk.test_decision import MARKET as MARKET_INFO
 from tests.risk.test_decision import NOW, Sig, rules, snapshot
 
 D = Decimal
@@ -118,3 +121,78 @@ def test_a_refusal_says_why_and_records_the_checks_it_made(
     assert (decision.reason_code, decision.message) == (code, message)
     assert list(decision.checks) == checked
     assert decision.order is None and decision.budget is None
+
+
+THIN = Book(token_id="1001", bids=((D("0.49"), D(5)),), asks=((D("0.50"), D(1000)),))
+SIZING = {"mode": "fixed_notional", "target": "10", "realised_vol": None, "size": "20.00",
+          "notional": "10.000000", "fee": "0"}  # fmt: skip
+EXPOSURE = {"market": "10.000000", "event": "10.000000", "positions": 1, "positions_in_market": 1}
+SINCE = "since 2026-12-07T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "code", "message", "last"),
+    [
+        ({}, {"breaker_max_spread": D("0.005")}, "BREAKER_SPREAD_OPEN",
+         f"strategy spread breaker open {SINCE} (input 0.010000, threshold 0.005)",
+         ("breakers", {"spread": "0.01", "liquidity": "500.000000"})),
+        ({}, {"breaker_min_depth": D(100000)}, "BREAKER_LIQUIDITY_OPEN",
+         f"strategy liquidity breaker open {SINCE} (input 500.000000, threshold 100000)",
+         ("breakers", {"spread": "0.01", "liquidity": "500.000000"})),
+        ({"state": StateView(equity_peak=D(2000))}, {"max_drawdown_pct": D(20)},
+         "DRAWDOWN_PAUSED", "drawdown 50.0000% from peak 2000 is over 20%",
+         ("drawdown", {"equity": "1000.000000", "peak": "2000", "pct": "50.0000", "limit": "20"})),
+        ({"entries_last_minute": 2}, {"max_orders_per_minute": 2}, "ORDER_RATE_EXCEEDED",
+         "entries in a minute would be 3, over the limit of 2",
+         ("order_rate", {"last_minute": 2, "limit": 2})),
+        ({}, {"sizing_notional": D(1)}, "SIZE_BELOW_MARKET_MIN",
+         "2.00 shares is under the market minimum of 5",
+         ("sizing", {**SIZING, "target": "1", "size": "2.00", "notional": "1.000000"})),
+        ({}, {"max_order_notional": D(5)}, "ORDER_NOTIONAL_ABOVE_MAX", "10.000000 pUSD is over 5",
+         ("sizing", SIZING)),
+        ({}, {"min_order_notional": D(20)}, "ORDER_NOTIONAL_BELOW_MIN",
+         "10.000000 pUSD is under 20", ("sizing", SIZING)),
+        ({"book": THIN}, {}, "EXIT_LIQUIDITY_INSUFFICIENT",
+         "bids for 5 shares could not absorb a position of 20.00",
+         ("exit", {"position_shares": "20.00", "bid_shares": "5"})),
+        ({}, {"max_exposure_per_market": D(5)}, "EXPOSURE_MARKET_EXCEEDED",
+         "exposure in this market would be 10.000000, over the limit of 5", ("exposure", EXPOSURE)),
+        ({}, {"max_exposure_per_event": D(5)}, "EXPOSURE_EVENT_EXCEEDED",
+         "exposure in this event would be 10.000000, over the limit of 5", ("exposure", EXPOSURE)),
+        ({}, {"max_concurrent_positions": 0}, "MAX_CONCURRENT_POSITIONS",
+         "open positions would be 1, over the limit of 0", ("exposure", EXPOSURE)),
+        ({}, {"max_positions_per_market": 0}, "MAX_POSITIONS_PER_MARKET",
+         "positions in this market would be 1, over the limit of 0", ("exposure", EXPOSURE)),
+        ({"budget_used": {BudgetPeriod.DAILY: D(95)}}, {"budget_daily": D(100)},
+         "BUDGET_DAILY_EXCEEDED",
+         "daily budget 100 pUSD: 95 already reserved or spent, this order needs 10.000000",
+         ("budget", {"period": "daily", "limit": "100", "used": "95", "amount": "10.000000"})),
+        ({}, {"budget_monthly": D(5)}, "BUDGET_MONTHLY_EXCEEDED",
+         "monthly budget 5 pUSD: 0 already reserved or spent, this order needs 10.000000",
+         ("budget", {"period": "monthly", "limit": "5", "used": "0", "amount": "10.000000"})),
+        ({"market": dataclasses.replace(MARKET_INFO, accepting_orders=False)}, {},
+         "MARKET_NOT_ACCEPTING_ORDERS", "the market is not accepting orders", ("market", MARKET)),
+    ],
+)  # fmt: skip
+def test_an_entry_refused_at_a_rule_says_why_and_what_it_measured(
+    changes, rule, code, message, last
+) -> None:
+    decision = decide(snapshot(**changes), Sig(), rules(**rule), NOW)
+    assert (decision.reason_code, decision.message) == (code, message)
+    name, values = last
+    assert list(decision.checks)[-1] == name and decision.checks[name] == values
+    assert decision.order is None and decision.budget is None
+
+
+def test_an_exit_under_the_market_minimum_says_so() -> None:
+    decision = decide(
+        snapshot(position=PositionView(id=3, size=D(3))),
+        Sig(side=Side.SELL, price=D("0.49")),
+        rules(),
+        NOW,
+    )
+    assert (decision.reason_code, decision.message) == (
+        "SIZE_BELOW_MARKET_MIN",
+        "3.00 shares is under the market minimum of 5",
+    )
+    assert decision.checks["reduce"] == {"held": "3", "pending_sells": "0"}
