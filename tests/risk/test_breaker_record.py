@@ -23,6 +23,7 @@ REFUSED = "New entries of {} are refused while it is open; exits and stops still
 
 
 def _alert(breaker: Breaker) -> Alert:
+    assert breaker.strategy is not None
     return Alert.objects.get(dedupe_key=f"breaker:{breaker.strategy.slug}:{breaker.kind}")
 
 
