@@ -51,3 +51,30 @@ def test_two_rate_limits_then_a_place_is_one_order(
     live_venue.faults.rate_limit("/order", count=executor.SEND_ATTEMPTS - 1)
     order = order_submit(order_id=live_intent(live_venue).pk)
     assert order.status == OrderStatus.LIVE and len(live_venue.orders()) == 1
+
+
+def test_a_balance_refused_after_every_refresh_says_what_is_missing(
+    live_venue: SandboxHandle,
+) -> None:
+    from monitoring.models import Alert
+
+    live_venue.faults.balance_error(count=executor.SEND_ATTEMPTS)
+    order = order_submit(order_id=live_intent(live_venue).pk)
+    assert (order.status, order.error_code) == (OrderStatus.REJECTED, "insufficient_balance")
+    alert = Alert.objects.get(reason_code="VENUE_BALANCE_REJECTED")
+    assert (alert.severity, alert.strategy_id) == (Alert.Severity.CRITICAL, order.strategy_id)
+    assert alert.subject == "Order refused by the venue: not enough pUSD or allowance"
+    assert alert.message.startswith("3 sends, with a balance refresh between: ")
+    assert alert.message.endswith(order.error_message)
+    assert alert.context == {
+        "order": order.pk,
+        "side": "BUY",
+        "size (shares)": "10.000000",
+        "limit price": "0.200000",
+        "notional (pUSD)": "2.000000",
+    }
+    assert alert.action == (
+        "The order was dropped and its budget released; later orders of the strategy are "
+        "tried as usual. Fund the wallet or set its allowance."
+    )
+    assert alert.dedupe_key == f"{executor.BALANCE_ALERT_PREFIX}{order.strategy_id}"
