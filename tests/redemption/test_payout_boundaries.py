@@ -42,6 +42,24 @@ def test_a_payout_one_base_unit_short_of_the_expected_is_a_mismatch(
     assert redemption.outcome_code == code
     mismatches = Alert.objects.filter(reason_code=RedemptionAlert.PAYOUT_MISMATCH)
     assert mismatches.count() == (code == RedemptionCode.PAYOUT_MISMATCH)
+    if code == RedemptionCode.PAYOUT_MISMATCH:
+        alert = mismatches.get()
+        assert alert.severity == Alert.Severity.WARNING
+        assert redemption.market is not None and redemption.market.question
+        assert alert.subject == (
+            f"Redemption paid 10.000000, expected 10.000001: {redemption.market.question}"
+        )
+        assert alert.context == {
+            "redemption": redemption.pk,
+            "kind": "redeem",
+            "state": "confirmed",
+            "expected payout (pUSD)": "10.000001",
+            "attempts": redemption.attempts,
+            "resolved at": redemption.resolved_at.isoformat() if redemption.resolved_at else None,
+            "wallet": WALLET,
+        }
+        assert alert.action == "Booked at the amount that arrived."
+        assert alert.dedupe_key == f"{RedemptionAlert.PAYOUT_MISMATCH}:{redemption.pk}"
 
 
 def _detected(sandbox_chain, chain, held, winner: int) -> Redemption:
