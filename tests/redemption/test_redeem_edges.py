@@ -72,3 +72,45 @@ def test_a_condition_not_resolved_on_chain_waits(sandbox_chain, chain, chain_set
     before = timezone.now()
     redemptions_process(chain=chain)
     _held_back(ahead, before, NOT_RESOLVED_RETRY, "not resolved on-chain yet")
+
+
+def test_failed_attempts_back_off_doubling_to_the_cap_then_fail_with_an_alert(
+    sandbox_chain, chain, db, settings, monkeypatch
+) -> None:
+    from monitoring.models import Alert
+    from redemption.reasons import RedemptionAlert, RedemptionCode
+    from redemption.services import RETRY_BASE, RETRY_MAX
+
+    settings.REDEMPTION_MAX_ATTEMPTS = 7
+    redemption = _detected(sandbox_chain, chain)
+
+    def refused(**kwargs):
+        raise ValueError("execution reverted: refused")
+
+    monkeypatch.setattr(chain, "estimate_gas", refused)
+    for attempt in range(1, 7):
+        before = timezone.now()
+        redemptions_process(chain=chain)
+        backoff = min(RETRY_BASE * 2 ** (attempt - 1), RETRY_MAX)
+        _held_back(redemption, before, backoff, "ValueError: execution reverted: refused")
+        assert redemption.attempts == attempt
+        Redemption.objects.filter(pk=redemption.pk).update(next_attempt_at=timezone.now())
+    assert backoff == RETRY_MAX  # 30 s × 2⁵ is past the 15 min cap
+    redemptions_process(chain=chain)
+    redemption.refresh_from_db()
+    assert (redemption.state, redemption.attempts, redemption.outcome_code) == (
+        RedemptionState.FAILED,
+        7,
+        RedemptionCode.MAX_ATTEMPTS,
+    )
+    assert (redemption.last_error, redemption.lease_until) == (
+        "ValueError: execution reverted: refused",
+        None,
+    )
+    alert = Alert.objects.get(reason_code=RedemptionAlert.FAILED)
+    assert alert.severity == Alert.Severity.CRITICAL
+    assert redemption.market is not None
+    assert alert.subject == f"Redemption failed after retries: {redemption.market.question}"
+    assert alert.action == (
+        "LT stopped retrying. Fix the cause, then use the admin's 'Retry' action on the redemption."
+    )
