@@ -78,3 +78,20 @@ def test_a_balance_refused_after_every_refresh_says_what_is_missing(
         "tried as usual. Fund the wallet or set its allowance."
     )
     assert alert.dedupe_key == f"{executor.BALANCE_ALERT_PREFIX}{order.strategy_id}"
+
+
+def test_an_order_the_venue_delays_is_recorded_as_delayed(live_venue: SandboxHandle) -> None:
+    live_venue.faults.delayed()
+    order = order_submit(order_id=live_intent(live_venue).pk)
+    assert order.status == OrderStatus.DELAYED and order.acked_at is not None
+
+
+def test_an_unanswered_send_found_by_its_hash_takes_the_venues_status(
+    live_venue: SandboxHandle,
+) -> None:
+    live_venue.faults.http_status("/order", 502)
+    order = order_submit(order_id=live_intent(live_venue).pk)
+    assert order.status == OrderStatus.UNKNOWN and order.error_code == "OutcomeUnknown"
+    # Within the grace nothing is sent again: still unknown.
+    assert order_submit(order_id=order.pk).status == OrderStatus.UNKNOWN
+    assert live_venue.orders() == []
