@@ -124,6 +124,7 @@ GROUPS = [
         [
             "tests/redemption/test_payout_boundaries.py",
             "tests/redemption/test_redeem_edges.py",
+            "tests/redemption/test_split_rounding.py",
             "tests/redemption/test_redeem.py",
             "tests/redemption/test_lifecycle.py",
             "tests/redemption/test_merge.py",
