@@ -95,3 +95,40 @@ def test_an_unanswered_send_found_by_its_hash_takes_the_venues_status(
     # Within the grace nothing is sent again: still unknown.
     assert order_submit(order_id=order.pk).status == OrderStatus.UNKNOWN
     assert live_venue.orders() == []
+
+
+def test_without_autostart_a_committed_intent_waits_for_the_sweep(
+    live_venue: SandboxHandle, settings
+) -> None:
+    settings.LT_EXECUTOR_AUTOSTART = False
+    order = live_intent(live_venue)
+    executor.order_dispatch(order.pk)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.INTENT and live_venue.orders() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_off_the_committing_thread_the_pool_sends_it(live_venue: SandboxHandle, settings) -> None:
+    settings.LT_EXECUTOR_INLINE = False
+    order = live_intent(live_venue)
+    executor.order_dispatch(order.pk)
+    pool = executor._pool
+    assert pool is not None
+    try:
+        pool.shutdown(wait=True)
+    finally:
+        executor._pool = None
+    order.refresh_from_db()
+    assert order.status == OrderStatus.LIVE
+    assert [o["id"] for o in live_venue.orders()] == [order.venue_order_id]
+
+
+def test_a_worker_that_fails_leaves_the_order_to_the_sweep() -> None:
+    seen: list[int] = []
+
+    def failing(*, order_id: int) -> None:
+        seen.append(order_id)
+        raise RuntimeError("venue down")
+
+    executor._in_worker(failing, 5)  # logged, not raised: the sweep retries
+    assert seen == [5]
