@@ -65,3 +65,19 @@ def test_an_unchanged_mid_is_written_once_a_second(memory) -> None:
 def test_a_mid_is_written_only_strictly_between_0_and_1(memory, mid: str, written: bool) -> None:
     assert mid_record(token_id="t", mid=D(mid), at=T0) is written
     assert _mids() == ([(D(mid), T0)] if written else [])
+
+
+@pytest.mark.django_db
+def test_realised_volatility_reads_the_tokens_mids_from_since_in_time_order() -> None:
+    from risk.selectors import realised_volatility
+
+    second = timedelta(seconds=1)
+    # Written out of order; one before `since`, one of another token.
+    for mid, at in [("0.6", T0 + second), ("0.5", T0), ("0.5", T0 + 2 * second),
+                    ("0.9", T0 - second)]:  # fmt: skip
+        MidPrice.objects.create(token_id="t", mid=D(mid), observed_at=at)
+    MidPrice.objects.create(token_id="u", mid=D("0.1"), observed_at=T0 + second)
+    # 0.5, 0.6, 0.5 from T0 on: changes +0.1 and −0.1.
+    assert realised_volatility(token_id="t", since=T0) == D("0.1")
+    assert realised_volatility(token_id="t", since=T0 + second) is None  # two mids
+    assert realised_volatility(token_id="u", since=T0) is None
