@@ -258,12 +258,12 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
         log.unlink(missing_ok=True)
     started = time.monotonic()
     _mutmut(work, "run", "--max-children", str(max_children), *names, log=log)
+    statuses = _statuses(work)
+    unchecked = [name for name, status in statuses.items() if status == "not checked"]
+    if again and unchecked:  # functions whose source changed since: their mutants anew
+        _mutmut(work, "run", "--max-children", str(max_children), *unchecked, log=log)
+        statuses = _statuses(work)
     seconds = round(time.monotonic() - started)
-    statuses: dict[str, str] = {}
-    for line in _mutmut(work, "results", "--all", "true").splitlines():
-        match = re.match(r"\s*(\S+): (.+)$", line)
-        if match:
-            statuses[match[1]] = match[2].strip()
     if not statuses:
         raise SystemExit(f"mutmut gave no results for {group.name}: see {log}")
     survivors = {}
@@ -292,6 +292,15 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{group.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     return result
+
+
+def _statuses(work: Path) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    for line in _mutmut(work, "results", "--all", "true").splitlines():
+        match = re.match(r"\s*(\S+): (.+)$", line)
+        if match:
+            statuses[match[1]] = match[2].strip()
+    return statuses
 
 
 def _revision() -> str:
