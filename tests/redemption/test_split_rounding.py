@@ -86,7 +86,7 @@ def test_a_pass_claims_due_unleased_sending_redemptions_in_order() -> None:
             {"route": RedemptionRoute.NONE},
         ):
             _row(**skipped)
-        claimed = []
+        claimed: list[int] = []
         while (row := redemption_claim(exclude=set(claimed))) is not None:
             claimed.append(row.pk)
             assert row.lease_until == NOW + LEASE
