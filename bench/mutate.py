@@ -93,6 +93,7 @@ GROUPS = [
             "tests/execution/test_faults.py",
             "tests/execution/test_submit_race.py",
             "tests/execution/test_fill_legs.py",
+            "tests/execution/test_fill_record.py",
             "tests/execution/test_fills_venue.py",
             "tests/execution/test_venue_fidelity.py",
             "tests/execution/test_fill_lock_order.py",
