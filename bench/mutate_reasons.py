@@ -37,11 +37,20 @@ SURVIVOR_REASONS: dict[str, str] = {
 }
 
 
-def survivor_reason(name: str) -> str:
+# Reasons by what a mutant changes: (module's fnmatch pattern, regex over the mutant's changed
+# lines, reason), for one kind of change wherever it is in a module.
+DIFF_REASONS: list[tuple[str, str, str]] = []
+
+
+def survivor_reason(name: str, diff: str = "") -> str:
+    import re
     from fnmatch import fnmatchcase
 
     for pattern, reason in SURVIVOR_REASONS.items():
         if fnmatchcase(name, pattern):
+            return reason
+    for module, regex, reason in DIFF_REASONS:
+        if fnmatchcase(name, module) and re.search(regex, diff, re.MULTILINE):
             return reason
     return "unexplained"
 
