@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from execution import executor
 from execution.executor import order_submit
-from execution.models import OrderStatus
+from execution.models import Order, OrderStatus
+from execution.venue.types import OrderRequest
+from ltproject.domain import OrderType, Side
 from sandbox.testing import SandboxHandle
 from tests.execution.helpers import live_intent
 
@@ -132,3 +135,33 @@ def test_a_worker_that_fails_leaves_the_order_to_the_sweep() -> None:
 
     executor._in_worker(failing, 5)  # logged, not raised: the sweep retries
     assert seen == [5]
+
+
+@pytest.mark.parametrize(
+    ("order_type", "expires", "expiration"),
+    [
+        (OrderType.GTD, datetime(2026, 12, 7, 12, 0, tzinfo=UTC), 1796644860),  # + 60 s
+        (OrderType.GTD, None, 0),
+        (OrderType.GTC, datetime(2026, 12, 7, 12, 0, tzinfo=UTC), 0),
+    ],
+)
+def test_what_is_signed_for_an_order(order_type, expires, expiration) -> None:
+    order = Order(
+        token_id="123",
+        side=Side.SELL,
+        price=D("0.41"),
+        size=D("12.5"),
+        order_type=order_type,
+        expires_at=expires,
+        post_only=True,
+    )
+    request = executor._request(order)
+    assert request == OrderRequest(
+        token_id="123",
+        side=Side.SELL,
+        price=D("0.41"),
+        size=D("12.5"),
+        order_type=order_type,
+        expiration=expiration,
+        post_only=True,
+    )
