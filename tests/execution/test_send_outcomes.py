@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -165,3 +166,30 @@ def test_what_is_signed_for_an_order(order_type, expires, expiration) -> None:
         expiration=expiration,
         post_only=True,
     )
+
+
+def test_each_send_feeds_the_error_rate_and_latency_breakers(
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ltproject.domain import TradingMode
+    from risk.models import Breaker, BreakerKind
+    from tests.factories import StrategyFactory
+
+    monkeypatch.setattr(executor, "RATE_LIMIT_BACKOFF_S", 0)
+    monkeypatch.setattr(executor, "_recent_failures", deque(maxlen=executor.ERROR_RATE_WINDOW))
+    strategy = StrategyFactory(mode=TradingMode.LIVE)
+    rules = strategy.risk_rules
+    rules.breaker_max_error_rate = D("0.5")
+    rules.breaker_max_latency_ms = 60_000
+    rules.save()
+    order_submit(order_id=live_intent(live_venue, strategy=strategy).pk)  # one good send
+    assert not Breaker.objects.filter(kind=BreakerKind.ERROR_RATE).exists()
+    live_venue.faults.rate_limit("/order", count=1)
+    order_submit(order_id=live_intent(live_venue, strategy=strategy).pk)  # 1 of 3 failed
+    assert not Breaker.objects.filter(kind=BreakerKind.ERROR_RATE).exists()
+    live_venue.faults.rate_limit("/order", count=executor.SEND_ATTEMPTS)
+    # Its first refusal makes 2 of 4 (0.5, at the limit: still closed), its second 3 of 5.
+    order_submit(order_id=live_intent(live_venue, strategy=strategy).pk)
+    breaker = Breaker.objects.get(strategy=strategy, kind=BreakerKind.ERROR_RATE)
+    assert (breaker.state, breaker.last_value) == ("open", D("0.600000"))
+    assert not Breaker.objects.filter(kind=BreakerKind.LATENCY).exists()  # under a minute
