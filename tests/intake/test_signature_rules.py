@@ -226,3 +226,13 @@ def test_a_locked_out_sender_is_told_so(setup, settings) -> None:
         "seconds."
     )
     assert int(answer["Retry-After"]) == 15 * 60
+
+
+@pytest.mark.parametrize("missing", ["X-LT-Key", "X-LT-Timestamp", "X-LT-Signature"])
+def test_the_answer_names_the_required_headers(setup, missing) -> None:
+    strategy, yes, credential, secret = setup
+    raw = json.dumps(signal_body(strategy, yes)).encode()
+    sent = {k: v for k, v in signed_headers(credential, secret, raw).items() if k != missing}
+    response = Client().post(SIGNALS_PATH, data=raw, content_type="application/json", headers=sent)
+    assert response.status_code == 401
+    assert response.json()["detail"] == ("X-LT-Key, X-LT-Timestamp and X-LT-Signature are required")
