@@ -39,7 +39,32 @@ SURVIVOR_REASONS: dict[str, str] = {
 
 # Reasons by what a mutant changes: (module's fnmatch pattern, regex over the mutant's changed
 # lines, reason), for one kind of change wherever it is in a module.
-DIFF_REASONS: list[tuple[str, str, str]] = []
+DIFF_REASONS: list[tuple[str, str, str]] = [
+    (
+        "execution.stops.*",
+        r'^\+.*bulk_update\(marked, \["mark_price", "marked_at", "peak_price"\], '
+        r"(batch_size=(501|None))?\)$",
+        "Equivalent: the batch size only splits the marks' UPDATE into statements of that many "
+        "rows (one statement with none); every row is written the same.",
+    ),
+    (
+        "strategies.signing.*",
+        r'^\+.*int\(request\.META\.get\("CONTENT_LENGTH"\) or 1\)',
+        "Equivalent: without a Content-Length the body size counts as 1 instead of 0, both "
+        "far under the limit.",
+    ),
+    (
+        "strategies.signing.*",
+        r"^\+.*headers\.get\((KEY|TIMESTAMP|SIGNATURE)_HEADER, (None)?\)",
+        'Equivalent: a missing header read as None instead of "" is refused the same way '
+        '(`not None` and `not ""` are both true).',
+    ),
+    (
+        "strategies.signing.*",
+        r'^\+.*method=request\.method or "XXXX"',
+        "Equivalent: Django always gives a request its method, so the default is never used.",
+    ),
+]
 
 
 def survivor_reason(name: str, diff: str = "") -> str:
