@@ -12,8 +12,18 @@ import pytest
 
 from ltproject.domain import Side, TradingMode
 from risk.books import Book
-from risk.decision import PositionView, StateView, decide
-from risk.vocabulary import BudgetPeriod, TradingState
+from risk.decision import (
+    BreakerNormal,
+    BreakerResumed,
+    BreakerTripped,
+    BreakerView,
+    Paused,
+    PositionView,
+    StateView,
+    decide,
+)
+from risk.reasons import ReasonCode
+from risk.vocabulary import BreakerKind, BudgetPeriod, TradingState
 from tests.risk.test_decision import MARKET as MARKET_INFO
 from tests.risk.test_decision import NOW, Sig, rules, snapshot
 
@@ -196,3 +206,74 @@ def test_an_exit_under_the_market_minimum_says_so() -> None:
         "3.00 shares is under the market minimum of 5",
     )
     assert decision.checks["reduce"] == {"held": "3", "pending_sells": "0"}
+
+
+def test_the_effects_of_a_trip_and_of_a_drawdown_pause_in_full() -> None:
+    trip = decide(
+        snapshot(),
+        Sig(),
+        rules(breaker_max_spread=D("0.005"), breaker_resume_after_minutes=15),
+        NOW,
+    )
+    assert trip.effects == (
+        BreakerTripped(
+            kind=BreakerKind.SPREAD,
+            value=D("0.01"),
+            threshold=D("0.005"),
+            resume_after_minutes=15,
+            resume_when_normal=False,
+        ),
+    )
+    pause = decide(
+        snapshot(state=StateView(equity_peak=D(2000))),
+        Sig(),
+        rules(max_drawdown_pct=D(20), drawdown_pause_minutes=30),
+        NOW,
+    )
+    assert pause.effects == (
+        Paused(
+            reason_code=ReasonCode.DRAWDOWN_PAUSED,
+            minutes=30,
+            message="drawdown 50.0000% from peak 2000 (equity 1000.000000) is over 20%",
+        ),
+    )
+
+
+def test_an_open_breaker_that_resumes_when_normal_starts_its_hold_then_closes() -> None:
+    open_since = NOW - timedelta(minutes=20)
+
+    def spread_breaker(**fields) -> BreakerView:
+        values = {
+            "kind": BreakerKind.SPREAD,
+            "is_global": False,
+            "state": "open",
+            "tripped_at": open_since,
+            "resume_after_minutes": 10,
+            "resume_when_normal": True,
+            "threshold": D("0.05"),
+            "last_value": D("0.2"),
+        }
+        return BreakerView(**{**values, **fields})  # fmt: skip
+
+    calm = rules(breaker_max_spread=D("0.05"), breaker_resume_when_normal=True)
+    started = decide(snapshot(breakers=(spread_breaker(),)), Sig(), calm, NOW)
+    assert started.effects == (
+        BreakerNormal(kind=BreakerKind.SPREAD, normal=True, value=D("0.01")),
+    )
+    assert started.reason_code == ReasonCode.BREAKER_SPREAD_OPEN  # the hold has just begun
+    held = spread_breaker(normal_since=NOW - timedelta(minutes=10))
+    resumed = decide(snapshot(breakers=(held,)), Sig(), calm, NOW)
+    assert resumed.effects == (
+        BreakerResumed(kind=BreakerKind.SPREAD, is_global=False, how="back under threshold"),
+    )
+    assert resumed.accepted
+    wide = rules(breaker_max_spread=D("0.005"), breaker_resume_when_normal=True)
+    broken = decide(snapshot(breakers=(held,)), Sig(), wide, NOW)
+    assert broken.effects == (
+        BreakerNormal(kind=BreakerKind.SPREAD, normal=False, value=D("0.01")),
+    )
+    timed = spread_breaker(resume_when_normal=False, resume_at=NOW)
+    over = decide(snapshot(breakers=(timed,)), Sig(), rules(), NOW)
+    assert over.effects == (
+        BreakerResumed(kind=BreakerKind.SPREAD, is_global=False, how="resume period over"),
+    )
