@@ -180,3 +180,15 @@ def test_which_earlier_orders_hold_back_a_second_exit(
         _exit_order(position, **earlier)
     _move_to(live_venue, 0.10)
     assert (stops_cycle() == []) is blocks
+
+
+def test_a_cycle_keeps_the_markets_tick_in_step_with_the_venue(live_venue: SandboxHandle) -> None:
+    from execution.models import Market
+
+    position = _filled_position(live_venue)
+    venue_tick = get_venue().book(position.token_id).tick_size
+    assert venue_tick is not None
+    Market.objects.filter(pk=position.market_id).update(tick_size=venue_tick / 10)
+    stops_cycle()
+    market = Market.objects.get(pk=position.market_id)
+    assert market.tick_size == venue_tick
