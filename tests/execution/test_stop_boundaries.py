@@ -187,7 +187,7 @@ def test_a_cycle_keeps_the_markets_tick_in_step_with_the_venue(live_venue: Sandb
 
     position = _filled_position(live_venue)
     venue_tick = get_venue().book(position.token_id).tick_size
-    assert venue_tick is not None
+    assert venue_tick is not None and position.market_id is not None
     Market.objects.filter(pk=position.market_id).update(tick_size=venue_tick / 10)
     stops_cycle()
     market = Market.objects.get(pk=position.market_id)
