@@ -265,8 +265,9 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
         _mutmut(work, "run", "--max-children", str(max_children), *unchecked, log=log)
         statuses = _statuses(work)
     seconds = round(time.monotonic() - started)
-    if not statuses:
-        raise SystemExit(f"mutmut gave no results for {group.name}: see {log}")
+    if not statuses or all(status == "not checked" for status in statuses.values()):
+        # mutmut stopped before testing (its clean run of the tests failed, say).
+        raise SystemExit(f"mutmut tested no mutant of {group.name}: see {log}")
     survivors = {}
     for name, status in sorted(statuses.items()):
         if status != "killed":

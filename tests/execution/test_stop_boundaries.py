@@ -98,7 +98,7 @@ def test_exit_send_creates_the_exit_and_sends_it_once_committed(
     live_venue: SandboxHandle, django_capture_on_commit_callbacks: Any
 ) -> None:
     position = _filled_position(live_venue)
-    _rules(position, stop_loss_pct=20)
+    _rules(position, stop_loss_pct=1)  # any bid under the cost
     _move_to(live_venue, 0.10)
     position.refresh_from_db()
     book = get_venue().book(position.token_id)
@@ -132,7 +132,7 @@ def test_a_merge_holds_the_stop_until_it_is_done(
     live_venue: SandboxHandle, state: str, held: bool
 ) -> None:
     position = _filled_position(live_venue)
-    _rules(position, stop_loss_pct=20)
+    _rules(position, stop_loss_pct=1)  # any bid under the cost
     _merge(position, state)
     _move_to(live_venue, 0.10)
     exits = stops_cycle()
@@ -171,7 +171,7 @@ def test_which_earlier_orders_hold_back_a_second_exit(
     live_venue: SandboxHandle, earlier: dict[str, Any], blocks: bool
 ) -> None:
     position = _filled_position(live_venue)
-    _rules(position, stop_loss_pct=20)
+    _rules(position, stop_loss_pct=1)  # any bid under the cost
     if earlier.pop("elsewhere", False):
         other = PositionFactory(market=position.market, token_id=position.token_id,
                                 mode=position.mode)  # fmt: skip

@@ -236,3 +236,13 @@ def test_the_answer_names_the_required_headers(setup, missing) -> None:
     response = Client().post(SIGNALS_PATH, data=raw, content_type="application/json", headers=sent)
     assert response.status_code == 401
     assert response.json()["detail"] == ("X-LT-Key, X-LT-Timestamp and X-LT-Signature are required")
+
+
+def test_a_key_revoked_since_it_was_remembered_is_forgotten_when_read_again(key) -> None:
+    credential, secret = key
+    _verify(credential, secret)
+    assert credential.key_id in signing._known
+    type(credential).objects.filter(pk=credential.pk).update(is_active=False)
+    with pytest.raises(SignatureInvalid, match=r"^unknown or revoked key$"):
+        _verify(credential, secret, remember=False)
+    assert credential.key_id not in signing._known
