@@ -172,12 +172,13 @@ def test_which_earlier_orders_hold_back_a_second_exit(
 ) -> None:
     position = _filled_position(live_venue)
     _rules(position, stop_loss_pct=1)  # any bid under the cost
-    if earlier.pop("elsewhere", False):
+    fields = dict(earlier)  # the parameters are shared by every run of the test
+    if fields.pop("elsewhere", False):
         other = PositionFactory(market=position.market, token_id=position.token_id,
                                 mode=position.mode)  # fmt: skip
-        _exit_order(other, **earlier)
+        _exit_order(other, **fields)
     else:
-        _exit_order(position, **earlier)
+        _exit_order(position, **fields)
     _move_to(live_venue, 0.10)
     assert (stops_cycle() == []) is blocks
 
