@@ -16,7 +16,7 @@ class _ChoicesType(enum.EnumType):
     """Members written `NAME = "value", "Label"` (or just `"value"`: the name as label)."""
 
     def __new__(
-        metacls,  # noqa: N804 - the metaclass convention
+        metacls,
         classname: str,
         bases: tuple[type, ...],
         classdict: Any,

@@ -22,6 +22,7 @@ from ltproject.domain import TradingMode
 from ltproject.money import ZERO, quantize_price, quantize_pusd
 from monitoring.models import Alert
 from monitoring.services import alert_create
+from risk.models import RiskState
 from risk.services import risk_position_closed
 
 from .chain import Chain, get_chain, holder
@@ -140,7 +141,8 @@ def resolutions_detect(
 @transaction.atomic
 def market_resolution_record(*, market_id: int, resolution: Resolution, route: Route) -> bool:
     """Mark the market, its tokens and positions resolved; open the wallet's redemption."""
-    market = Market.objects.select_for_update().get(pk=market_id)
+    _holders_risk_states_lock(market_id)
+    market = Market.objects.select_for_update(no_key=True).get(pk=market_id)
     if market.resolved_at is not None:
         return False
     now = timezone.now()
@@ -173,6 +175,23 @@ def market_resolution_record(*, market_id: int, resolution: Resolution, route: R
             market=market, tokens=tokens, resolution=resolution, route=route, live=live, now=now
         )
     return True
+
+
+def _holders_risk_states_lock(market_id: int) -> None:
+    """Lock the risk state of each strategy holding the market first, in the order a decision
+    takes its locks.
+
+    Settling a position updates its strategy's risk state (`risk_position_closed`). A decision
+    locks that row before writing its rows, one of which (an exit order) names the position
+    and the market; taken after the market and position rows, the two transactions would wait
+    for each other.
+    """
+    tokens = MarketToken.objects.filter(market_id=market_id).values("token_id")
+    holders = Position.objects.filter(
+        Q(market_id=market_id) | Q(token_id__in=tokens), status=PositionStatus.OPEN, size__gt=0
+    ).values("strategy_id")
+    states = RiskState.objects.select_for_update(no_key=True).filter(strategy_id__in=holders)
+    list(states.order_by("pk").values_list("pk", flat=True))
 
 
 def _position_mark_resolved(position: Position, *, ratio: Decimal, now: object) -> None:
