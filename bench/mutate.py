@@ -239,17 +239,31 @@ def _module_of(mutant: str) -> str:
     return mutant.split(".x", 1)[0].split(".xǁ", 1)[0]
 
 
-def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[str, Any]:
+def run_group(
+    group: Group,
+    max_children: int,
+    *,
+    again: bool = False,
+    only: list[str] | None = None,
+    collect: bool = False,
+) -> dict[str, Any]:
     """Run the group's mutants (all of them, in a new work folder), or with `again` only
-    the ones the stored results list as not killed, in the work folder a full run left (the
-    others' results are kept; new tests are found and measured first)."""
+    the ones the stored results list as not killed (those matching `only`, if given), in the
+    work folder a full run left (the others' results are kept; new tests are found and
+    measured first). `collect` runs nothing: it stores what the work folder holds (a run
+    stopped part way: its mutants not reached are "not checked")."""
     log = WORK / f"{group.name}.log"
     names: list[str] = []
     previous: dict[str, Any] = {}
     work = WORK / group.name
-    if again and (work / "mutants").exists() and (RESULTS / f"{group.name}.json").exists():
-        previous = json.loads((RESULTS / f"{group.name}.json").read_text())
+    stored = RESULTS / f"{group.name}.json"
+    if collect:
+        again = False
+    elif again and (work / "mutants").exists() and stored.exists():
+        previous = json.loads(stored.read_text())
         names = [n for n, status in previous["statuses"].items() if status != "killed"]
+        if only:
+            names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
         _configure(group, work)
         if not names:
             return previous
@@ -258,10 +272,11 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
         work = _prepare(group)
         log.unlink(missing_ok=True)
     started = time.monotonic()
-    _mutmut(work, "run", "--max-children", str(max_children), *names, log=log)
+    if not collect:
+        _mutmut(work, "run", "--max-children", str(max_children), *names, log=log)
     statuses = _statuses(work)
     unchecked = [name for name, status in statuses.items() if status == "not checked"]
-    if again and unchecked:  # functions whose source changed since: their mutants anew
+    if again and unchecked and not only:  # functions changed since: their mutants anew
         _mutmut(work, "run", "--max-children", str(max_children), *unchecked, log=log)
         statuses = _statuses(work)
     seconds = round(time.monotonic() - started)
@@ -270,7 +285,7 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
         raise SystemExit(f"mutmut tested no mutant of {group.name}: see {log}")
     survivors = {}
     for name, status in sorted(statuses.items()):
-        if status != "killed":
+        if status not in ("killed", "not checked"):
             survivors[name] = _mutmut(work, "show", name).strip()
     result: dict[str, Any] = {
         "group": group.name,
@@ -280,11 +295,13 @@ def run_group(group: Group, max_children: int, *, again: bool = False) -> dict[s
         "deselected": group.deselect,
         "revision": _revision(),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "seconds": previous.get("seconds", seconds) if again else seconds,
+        "seconds": previous.get("seconds", seconds) if again else (None if collect else seconds),
         "max_children": max_children,
         "statuses": statuses,
         "survivors": survivors,
     }
+    if collect:
+        result["stopped"] = sum(status == "not checked" for status in statuses.values())
     if again:
         result["full_run"] = previous.get("full_run") or {
             "revision": previous["revision"],
@@ -388,6 +405,12 @@ def report() -> str:
             f"Revision {result['revision']}, {result['measured_at']}, "
             f"{result['seconds']} s with {result['max_children']} mutants at once."
         )
+        if result.get("stopped"):
+            measured = (
+                f"Revision {result['revision']}, {result['measured_at']}: the run was stopped "
+                f"with {result['stopped']} of its {len(result['statuses'])} mutants not yet "
+                "tested (counted under other, not as caught)."
+            )
         if "retested" in result:
             full = result["full_run"]
             measured = (
@@ -454,6 +477,14 @@ def main() -> None:
         action="store_true",
         help="run only the mutants the stored results left alive (after new tests)",
     )
+    parser.add_argument(
+        "--only", action="append", help="with --again: only mutants matching this pattern"
+    )
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="store what a stopped run left in the work folder, running nothing",
+    )
     args = parser.parse_args()
     unknown = set(args.groups) - set(BY_NAME)
     if unknown:
@@ -469,12 +500,18 @@ def main() -> None:
         started = time.monotonic()
         names = args.groups or list(BY_NAME)
         for name in names:
-            result = run_group(BY_NAME[name], args.max_children, again=args.again)
+            result = run_group(
+                BY_NAME[name],
+                args.max_children,
+                again=args.again,
+                only=args.only,
+                collect=args.collect,
+            )
             counts = Counter(result["statuses"].values())
             print(f"{name}: {dict(counts)} in {result['seconds']} s", flush=True)
         seconds = round(time.monotonic() - started)
         print(f"mutation testing took {seconds} s")
-        if set(names) == set(BY_NAME) and not args.again:
+        if set(names) == set(BY_NAME) and not (args.again or args.collect):
             run = {
                 "seconds": seconds,
                 "revision": _revision(),

@@ -193,3 +193,31 @@ def test_each_send_feeds_the_error_rate_and_latency_breakers(
     breaker = Breaker.objects.get(strategy=strategy, kind=BreakerKind.ERROR_RATE)
     assert (breaker.state, breaker.last_value) == ("open", D("0.600000"))
     assert not Breaker.objects.filter(kind=BreakerKind.LATENCY).exists()  # under a minute
+
+
+def test_the_general_path_signs_stores_then_sends(
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path every order takes when the PostgreSQL fast path does not (the demo's SQLite,
+    an intent the fast path found held): claimed, signed and stored as submitted, then sent."""
+    monkeypatch.setattr(executor, "_live_intent_submit", lambda order_id: None)
+    sent_before: list[tuple[str, bool]] = []
+    post = executor.get_venue().post_order
+
+    def post_seeing_the_row(signed):
+        stored = Order.objects.get(venue_order_id=signed.order_hash)
+        both = stored.signed_at is not None and stored.posted_at is not None
+        sent_before.append((stored.status, both))
+        return post(signed)
+
+    monkeypatch.setattr(executor.get_venue(), "post_order", post_seeing_the_row)
+    intent = live_intent(live_venue)
+    order = order_submit(order_id=intent.pk)
+    assert order.status == OrderStatus.LIVE and order.attempts == 1
+    assert order.signed_order is not None
+    assert order.venue_order_id == order.signed_order["order_hash"]
+    assert order.signed_at is not None and order.signed_at == order.posted_at
+    assert Order.objects.get(pk=order.pk).lease_until is None  # released after the send
+    # Written as submitted, with the signature and both times, before the POST.
+    assert sent_before == [(OrderStatus.SUBMITTED, True)]
+    assert [o["id"] for o in live_venue.orders()] == [order.venue_order_id]
