@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from execution.fills import OwnFill, fill_record, fills_record, slippage_bps
-from execution.models import Fill, Order, OrderStatus, Position
+from execution.models import Fill, Order, OrderPurpose, OrderStatus, Position
 from ltproject.domain import Side
 from tests.factories import MarketFactory, OrderFactory
 
@@ -135,3 +135,25 @@ def test_a_trade_first_seen_failed_is_kept_voided_and_never_applied() -> None:
 def test_slippage_is_how_much_worse_than_the_reference_in_bps(side, price, bps) -> None:
     order = Order(side=side, reference_price=D("0.50"))
     assert slippage_bps(order, D(price)) == D(bps)
+
+
+def test_a_failed_sell_gives_the_shares_back_and_takes_the_pnl_back() -> None:
+    buy = _order(size=D(10))
+    fill_record(_own(buy))  # 10 at 0.50
+    position = Position.objects.get(strategy=buy.strategy, token_id=buy.token_id)
+    sell = OrderFactory(
+        strategy=buy.strategy, market=buy.market, token_id=buy.token_id, mode=buy.mode,
+        side=Side.SELL, purpose=OrderPurpose.EXIT_SIGNAL, size=D(4), price=D("0.70"),
+        notional=D("2.8"),
+    )  # fmt: skip
+    fill_record(_own(sell, venue_trade_id="trade-2", size=D(4), price=D("0.70"), legs=()))
+    sold = Fill.objects.get(order=sell)
+    position.refresh_from_db()
+    assert position.size == D(6) and position.realised_pnl > 0
+    assert (sold.position_shares, sold.realised_pnl) == (D(4), position.realised_pnl)
+    assert fill_record(_own(sell, venue_trade_id="trade-2", status="FAILED")) is True
+    position.refresh_from_db()
+    assert (position.size, position.realised_pnl) == (D(10), D(0))
+    assert position.cost_basis == D("5.05")  # 10 at 0.50 and the buy's fee
+    sell.refresh_from_db()
+    assert (sell.size_matched, sell.status) == (D(0), OrderStatus.CANCELLED)
