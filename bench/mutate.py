@@ -246,6 +246,7 @@ def run_group(
     again: bool = False,
     only: list[str] | None = None,
     collect: bool = False,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Run the group's mutants (all of them, in a new work folder), or with `again` only
     the ones the stored results list as not killed (those matching `only`, if given), in the
@@ -257,8 +258,8 @@ def run_group(
     previous: dict[str, Any] = {}
     work = WORK / group.name
     stored = RESULTS / f"{group.name}.json"
-    if collect:
-        again = False
+    if collect or (resume and (work / "mutants").exists()):
+        again = False  # the work folder as a stopped run left it
     elif again and (work / "mutants").exists() and stored.exists():
         previous = json.loads(stored.read_text())
         names = [n for n, status in previous["statuses"].items() if status != "killed"]
@@ -481,6 +482,9 @@ def main() -> None:
         "--only", action="append", help="with --again: only mutants matching this pattern"
     )
     parser.add_argument(
+        "--resume", action="store_true", help="go on with a stopped run's work folder"
+    )
+    parser.add_argument(
         "--collect",
         action="store_true",
         help="store what a stopped run left in the work folder, running nothing",
@@ -506,12 +510,13 @@ def main() -> None:
                 again=args.again,
                 only=args.only,
                 collect=args.collect,
+                resume=args.resume,
             )
             counts = Counter(result["statuses"].values())
             print(f"{name}: {dict(counts)} in {result['seconds']} s", flush=True)
         seconds = round(time.monotonic() - started)
         print(f"mutation testing took {seconds} s")
-        if set(names) == set(BY_NAME) and not (args.again or args.collect):
+        if set(names) == set(BY_NAME) and not (args.again or args.collect or args.resume):
             run = {
                 "seconds": seconds,
                 "revision": _revision(),
