@@ -29,7 +29,30 @@ EXCLUSIONS: dict[tuple[str, str], str] = {
     ),
 }
 
+REREAD = (
+    "Equivalent: a signature that does not match a remembered key has the key forgotten just "
+    "before this call, so the key is read from the database whether `remember` is False, "
+    "None or True."
+)
+
 SURVIVOR_REASONS: dict[str, str] = {
+    "strategies.signing.x_signed_request_verify__mutmut_32": (
+        "Equivalent: the character before the one pad of a 32-byte digest in urlsafe base64 "
+        "carries 4 bits and 2 zero bits (A, E, I, M, Q, U, Y, c, g, k, o, s, w, 0, 4 or 8), "
+        "never X, so stripping X as well as = changes no signature."
+    ),
+    "strategies.signing.x_signed_request_verify__mutmut_40": (
+        "Equivalent: the character before the one pad of a 32-byte digest in urlsafe base64 "
+        "carries 4 bits and 2 zero bits (A, E, I, M, Q, U, Y, c, g, k, o, s, w, 0, 4 or 8), "
+        "never X, so stripping X as well as = changes no signature."
+    ),
+    "strategies.signing.x_signed_request_verify__mutmut_41": (
+        "Equivalent: the key is read again at once with remember=False, which replaces this "
+        "process's entry for it (or forgets it, if the key is gone)."
+    ),
+    "strategies.signing.x_signed_request_verify__mutmut_49": REREAD,
+    "strategies.signing.x_signed_request_verify__mutmut_57": REREAD,
+    "strategies.signing.x_signed_request_verify__mutmut_58": REREAD,
     "ltproject.money.x_quantize_shares__mutmut_7": (
         "Equivalent: quantize takes only the exponent of its argument, and 2E-6 has the "
         "exponent of 1E-6."
