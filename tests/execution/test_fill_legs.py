@@ -139,3 +139,12 @@ def test_a_fills_notional_is_its_legs_or_its_size_at_its_price() -> None:
         legs=((D("0.4000005"), D(1)), (D("0.6"), D(2))),
     )  # fmt: skip
     assert legged.notional == D("1.600000")  # 1.6000005, half to even
+
+
+def test_legs_under_one_share_count() -> None:
+    trade = _trade(_leg("maker-a", "0.5", "0.50", side="SELL"), size="0.5")
+    fills = {f.order_id: f for f in own_fills(trade, {"taker": 1, "maker-a": 2})}
+    assert fills[2].size == D("0.5") and fills[1].size == D("0.5")
+    assert taker_legs(trade) == [(D("0.50"), D("0.5"))]
+    # Legs that do not add up to a fractional trade size: the size at their VWAP.
+    assert taker_legs(_trade(_leg("a", "0.25", "0.40"), size="0.5")) == [(D("0.40"), D("0.5"))]

@@ -113,9 +113,9 @@ def test_exit_send_creates_the_exit_and_sends_it_once_committed(
     assert exit_send(position, book) is None  # one exit in flight: no second
 
 
-def _merge(position: Position, state: str) -> None:
+def _merge(position: Position, state: str, kind: str = RedemptionKind.MERGE) -> None:
     merge = Redemption.objects.create(
-        kind=RedemptionKind.MERGE,
+        kind=kind,
         wallet_address="0x" + "1" * 40,
         condition_id="0x" + "2" * 64,
         route="collateral_adapter",
@@ -193,3 +193,11 @@ def test_a_cycle_keeps_the_markets_tick_in_step_with_the_venue(live_venue: Sandb
     stops_cycle()
     market = Market.objects.get(pk=position.market_id)
     assert market.tick_size == venue_tick
+
+
+def test_a_pending_redeem_does_not_hold_the_stop(live_venue: SandboxHandle) -> None:
+    position = _filled_position(live_venue)
+    _rules(position, stop_loss_pct=1)  # any bid under the cost
+    _merge(position, "pending", kind=RedemptionKind.REDEEM)
+    _move_to(live_venue, 0.10)
+    assert [e.purpose for e in stops_cycle()] == [OrderPurpose.STOP_LOSS]
