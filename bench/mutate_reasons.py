@@ -35,6 +35,11 @@ REREAD = (
     "None or True."
 )
 
+VWAP_SUM = (
+    "Equivalent: without shares vwap returns 0 before using the sums; with legs the sum of "
+    "Decimals started at int 0 is the same Decimal."
+)
+
 SURVIVOR_REASONS: dict[str, str] = {
     "strategies.signing.x_signed_request_verify__mutmut_32": (
         "Equivalent: the character before the one pad of a 32-byte digest in urlsafe base64 "
@@ -50,6 +55,35 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: the key is read again at once with remember=False, which replaces this "
         "process's entry for it (or forgets it, if the key is gone)."
     ),
+    "execution.fills.x__risk_state_lock__mutmut_*": (
+        "Not worth a test: the lock is taken for its order alone (a fill locks its strategy's "
+        "risk state before the order and position, as a decision does, so the two never wait "
+        "for each other); what it reads is discarded, and a stronger lock, another shape of "
+        "the same rows or another flag only shows in that race "
+        "(tests/execution/test_fill_lock_order.py runs it)."
+    ),
+    "execution.fills.x__apply__mutmut_13": (
+        "Equivalent: the average fill price is None only before the first fill, when it is "
+        "multiplied by a size matched of 0: 0 or 1 times 0 is 0."
+    ),
+    "execution.fills.x__apply__mutmut_23": (
+        "Equivalent in LT: every BUY of a strategy is an entry and every entry a BUY (exits "
+        "sell; imported orders own no strategy and return before this)."
+    ),
+    "execution.fills.x__apply__mutmut_66": (
+        "Equivalent: the fill object's in-memory copy of what was stored is not read again "
+        "(the caller returns; the row has the values)."
+    ),
+    "execution.fills.x_own_fills__mutmut_5": (
+        "Equivalent: a fill always has at least one leg, and the sum of Decimals started at "
+        "int 0 is the same Decimal."
+    ),
+    "execution.fills.x_taker_legs__mutmut_13": (
+        "Equivalent: the legs summed here are never empty, and the sum of Decimals started "
+        "at int 0 is the same Decimal."
+    ),
+    "execution.fills.x_vwap__mutmut_5": VWAP_SUM,
+    "execution.fills.x_vwap__mutmut_12": VWAP_SUM,
     "strategies.signing.x_signed_request_verify__mutmut_49": REREAD,
     "strategies.signing.x_signed_request_verify__mutmut_57": REREAD,
     "strategies.signing.x_signed_request_verify__mutmut_58": REREAD,
