@@ -84,6 +84,43 @@ SURVIVOR_REASONS: dict[str, str] = {
     ),
     "execution.fills.x_vwap__mutmut_5": VWAP_SUM,
     "execution.fills.x_vwap__mutmut_12": VWAP_SUM,
+    "execution.executor.x_order_dispatch__mutmut_[5-9]": (
+        "Not worth a test: the pool's size and its threads' name change how many sends run "
+        "at once and what a thread dump shows, not what is sent."
+    ),
+    "execution.executor.x_order_dispatch__mutmut_1[01]": (
+        "Not worth a test: the pool's threads' name is what a thread dump shows."
+    ),
+    "execution.executor.x__send__mutmut_2[7-9]": (
+        "Not worth a test: the pause between sends after a 429 is wall-clock time, which no "
+        "test asserts (the tests set it to 0); that a 429 is retried and then given back to "
+        "the sweep is tested."
+    ),
+    "execution.executor.x__send__mutmut_3[01]": (
+        "Not worth a test: the pause between sends after a 429 is wall-clock time, which no "
+        "test asserts (the tests set it to 0); that a 429 is retried and then given back to "
+        "the sweep is tested."
+    ),
+    "execution.executor.x__send__mutmut_10[0-2]": (
+        "Equivalent: the last attempt always returns, so the assertion after the loop is "
+        "never reached."
+    ),
+    "execution.executor.x__seen_in_trades__mutmut_*": (
+        "Not reached by the tests: the sandbox venue answers /data/order for an order that "
+        "traded too, so an unanswered send is found by its hash there; this look-up of the "
+        "trade feed is for the real venue, which answers only for resting orders."
+    ),
+    "execution.executor.x__sync_fills_soon__mutmut_*": (
+        "Not worth a test: the task's name is its label in the q-cluster's admin."
+    ),
+    "execution.executor.x__back_to_signed__mutmut_10": (
+        "Not worth a test: a venue message is cut at 2,000 characters for the row; one over "
+        "2,000 is not a case the venue sends."
+    ),
+    "execution.executor.x__mark_unknown__mutmut_12": (
+        "Not worth a test: a venue message is cut at 2,000 characters for the row; one over "
+        "2,000 is not a case the venue sends."
+    ),
     "strategies.signing.x_signed_request_verify__mutmut_49": REREAD,
     "strategies.signing.x_signed_request_verify__mutmut_57": REREAD,
     "strategies.signing.x_signed_request_verify__mutmut_58": REREAD,
