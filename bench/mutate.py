@@ -326,7 +326,9 @@ def _statuses(work: Path) -> dict[str, str]:
 def _revision() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                           capture_output=True, text=True)  # fmt: skip
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+    # The run's own outputs (docs/mutation*) do not count as changes to what was measured.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":!docs/mutation", ":!docs/mutation-report.md"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()  # fmt: skip
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
@@ -445,6 +447,10 @@ def report() -> str:
             details.append(f"### `{name}` ({status})\n\n{reason}\n\n```diff\n{_diff(diff)}\n```\n")
     lines.append("")
     lines.append("Killed % counts timeouts as caught; other: suspicious, segfault, not checked.")
+    missing = [g.name for g in GROUPS if not (RESULTS / f"{g.name}.json").exists()]
+    if missing:
+        lines.append("")
+        lines.append("No results stored for: " + ", ".join(f"`{m}`" for m in missing) + ".")
     lines += [
         "",
         "## Not mutated",
