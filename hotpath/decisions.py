@@ -48,7 +48,7 @@ from risk.decision import (
     StateView,
     window_starts,
 )
-from risk.models import BudgetPeriod, RiskDecision, RiskRules, RiskState, SizingMode
+from risk.models import BudgetPeriod, RiskDecision, RiskRules, SizingMode
 from risk.portfolio import Holding, Mark, Portfolio
 from strategies.models import Signal, Strategy
 
@@ -137,8 +137,11 @@ class DecisionUnit:
         assert self._rows is not None
         glob, state, market, breakers, portfolio, last_mid, *rest = self._rows
         if not glob or not state:  # the first decision of all, or of this strategy
-            RiskState.objects.get_or_create(is_global=True, defaults={"strategy": None})
-            RiskState.objects.get_or_create(strategy=self.strategy)
+            # Imported here: risk.selectors reads the portfolio through this module.
+            from risk.selectors import global_risk_state, strategy_risk_state
+
+            global_risk_state()
+            strategy_risk_state(strategy=self.strategy)
             self.load()
             return self.snapshot(book)
         self.state_id = int(state[0][0])
