@@ -9,7 +9,7 @@ to the project, a copy of the packages mutated, and mutmut's `mutants/`), runs m
 with the group's test files (not the slow ones: no processes started, no browser) and stores
 what became of every mutant in docs/mutation/<group>.json. The report, generated from those
 files, counts killed / survived / timeout per module and lists every survivor with the reason
-it is left (SURVIVOR_REASONS in bench/mutate_reasons.py; a survivor without one is marked
+it is left (bench/mutate_reasons/, one module per group; a survivor without one is marked
 "unexplained").
 
 Tests run on PostgreSQL (DATABASE_URL), in test databases of their own reused from run to

@@ -1,0 +1,87 @@
+"""Survivors of `execution/fills.py`, `stops.py` and `executor.py`."""
+
+from __future__ import annotations
+
+VWAP_SUM = (
+    "Equivalent: without shares vwap returns 0 before using the sums; with legs the sum of "
+    "Decimals started at int 0 is the same Decimal."
+)
+
+SURVIVOR_REASONS: dict[str, str] = {
+    "execution.fills.x__risk_state_lock__mutmut_*": (
+        "Not worth a test: the lock is taken for its order alone (a fill locks its strategy's "
+        "risk state before the order and position, as a decision does, so the two never wait "
+        "for each other); what it reads is discarded, and a stronger lock, another shape of "
+        "the same rows or another flag only shows in that race "
+        "(tests/execution/test_fill_lock_order.py runs it)."
+    ),
+    "execution.fills.x__apply__mutmut_13": (
+        "Equivalent: the average fill price is None only before the first fill, when it is "
+        "multiplied by a size matched of 0: 0 or 1 times 0 is 0."
+    ),
+    "execution.fills.x__apply__mutmut_23": (
+        "Equivalent in LT: every BUY of a strategy is an entry and every entry a BUY (exits "
+        "sell; imported orders own no strategy and return before this)."
+    ),
+    "execution.fills.x__apply__mutmut_66": (
+        "Equivalent: the fill object's in-memory copy of what was stored is not read again "
+        "(the caller returns; the row has the values)."
+    ),
+    "execution.fills.x_own_fills__mutmut_5": (
+        "Equivalent: a fill always has at least one leg, and the sum of Decimals started at "
+        "int 0 is the same Decimal."
+    ),
+    "execution.fills.x_taker_legs__mutmut_13": (
+        "Equivalent: the legs summed here are never empty, and the sum of Decimals started "
+        "at int 0 is the same Decimal."
+    ),
+    "execution.fills.x_vwap__mutmut_5": VWAP_SUM,
+    "execution.fills.x_vwap__mutmut_12": VWAP_SUM,
+    "execution.executor.x_order_dispatch__mutmut_[5-9]": (
+        "Not worth a test: the pool's size and its threads' name change how many sends run "
+        "at once and what a thread dump shows, not what is sent."
+    ),
+    "execution.executor.x_order_dispatch__mutmut_1[01]": (
+        "Not worth a test: the pool's threads' name is what a thread dump shows."
+    ),
+    "execution.executor.x__send__mutmut_2[7-9]": (
+        "Not worth a test: the pause between sends after a 429 is wall-clock time, which no "
+        "test asserts (the tests set it to 0); that a 429 is retried and then given back to "
+        "the sweep is tested."
+    ),
+    "execution.executor.x__send__mutmut_3[01]": (
+        "Not worth a test: the pause between sends after a 429 is wall-clock time, which no "
+        "test asserts (the tests set it to 0); that a 429 is retried and then given back to "
+        "the sweep is tested."
+    ),
+    "execution.executor.x__send__mutmut_10[0-2]": (
+        "Equivalent: the last attempt always returns, so the assertion after the loop is "
+        "never reached."
+    ),
+    "execution.executor.x__seen_in_trades__mutmut_*": (
+        "Not reached by the tests: the sandbox venue answers /data/order for an order that "
+        "traded too, so an unanswered send is found by its hash there; this look-up of the "
+        "trade feed is for the real venue, which answers only for resting orders."
+    ),
+    "execution.executor.x__sync_fills_soon__mutmut_*": (
+        "Not worth a test: the task's name is its label in the q-cluster's admin."
+    ),
+    "execution.executor.x__back_to_signed__mutmut_10": (
+        "Not worth a test: a venue message is cut at 2,000 characters for the row; one over "
+        "2,000 is not a case the venue sends."
+    ),
+    "execution.executor.x__mark_unknown__mutmut_12": (
+        "Not worth a test: a venue message is cut at 2,000 characters for the row; one over "
+        "2,000 is not a case the venue sends."
+    ),
+}
+
+DIFF_REASONS: list[tuple[str, str, str]] = [
+    (
+        "execution.stops.*",
+        r'^\+.*bulk_update\(marked, \["mark_price", "marked_at", "peak_price"\], '
+        r"(batch_size=(501|None))?\)$",
+        "Equivalent: the batch size only splits the marks' UPDATE into statements of that many "
+        "rows (one statement with none); every row is written the same.",
+    ),
+]
