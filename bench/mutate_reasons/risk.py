@@ -1,4 +1,5 @@
-"""Survivors and exclusions of the `risk` package."""
+"""Survivors and exclusions of the `risk` package's other modules (breakers, budgets, the engine,
+selectors, rules import and export, market data); the rules themselves are in risk_rules."""
 
 from __future__ import annotations
 
