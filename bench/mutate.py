@@ -203,7 +203,10 @@ def _configure(group: Group, work: Path) -> None:
 
 def _mutmut(work: Path, *args: str, log: Path | None = None) -> str:
     env = {**os.environ, "LT_MUTATE_LOCKS": str(WORK), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    command = [str(Path(sys.executable).parent / "mutmut"), *args]
+    if args[0] == "run":  # its mutants tested in long-lived pytest sessions
+        command = [sys.executable, "-m", "bench.mutate_runner", *args]
+    else:
+        command = [str(Path(sys.executable).parent / "mutmut"), *args]
     if log is None:
         done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
         return done.stdout
