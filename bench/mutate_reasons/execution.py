@@ -7,6 +7,11 @@ VWAP_SUM = (
     "Decimals started at int 0 is the same Decimal."
 )
 
+FILL_PRICE_UNREAD = (
+    "Equivalent: the position functions read the price only to compute the pUSD when no "
+    "notional is given, and a fill always passes its stored notional (a non-null column)."
+)
+
 SURVIVOR_REASONS: dict[str, str] = {
     "execution.fills.x__risk_state_lock__mutmut_*": (
         "Not worth a test: the lock is taken for its order alone (a fill locks its strategy's "
@@ -37,6 +42,16 @@ SURVIVOR_REASONS: dict[str, str] = {
     ),
     "execution.fills.x_vwap__mutmut_5": VWAP_SUM,
     "execution.fills.x_vwap__mutmut_12": VWAP_SUM,
+    "execution.fills.x__apply__mutmut_45": FILL_PRICE_UNREAD,
+    "execution.fills.x__void__mutmut_36": FILL_PRICE_UNREAD,
+    "execution.fills.x__void__mutmut_14": (
+        "Equivalent in LT: every BUY of a strategy is an entry and every entry a BUY (exits "
+        "sell; imported orders own no strategy and return before this)."
+    ),
+    "execution.fills.x_slippage_bps__mutmut_4": (
+        "Equivalent: the one caller (`_apply`) measures slippage only for an order with a "
+        "reference price, so the fallback for a missing one is never taken."
+    ),
     "execution.executor.x_order_dispatch__mutmut_[5-9]": (
         "Not worth a test: the pool's size and its threads' name change how many sends run "
         "at once and what a thread dump shows, not what is sent."
