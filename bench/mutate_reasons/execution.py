@@ -89,6 +89,35 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Not worth a test: a venue message is cut at 2,000 characters for the row; one over "
         "2,000 is not a case the venue sends."
     ),
+    "execution.executor.x__claim_and_store__mutmut_2[0-2]": (
+        "Equivalent: the in-memory lease and attempt count of the claimed order are never "
+        "read; every way out of the send reads the row back (the ack's UPDATE ... RETURNING, "
+        "refresh_from_db or a fresh get) before the order is returned."
+    ),
+    "execution.executor.x__observe_send__mutmut_5": (
+        "Not worth a test: 1001 for 1000 reads a send's wall-clock latency 0.1 % high, less "
+        "than the measure's own jitter; the unit (ms, not s) is tested with a slowed send."
+    ),
+    "execution.executor.x__send__mutmut_14": (
+        "Equivalent: a fourth attempt is never reached, as each refusal continues only while "
+        "attempt < SEND_ATTEMPTS and the last attempt always returns."
+    ),
+    "execution.executor.x__send__mutmut_62": (
+        "Equivalent: UNKNOWN_GRACE is order_resolve_unknown's default for resend_after."
+    ),
+    "execution.executor.x__sign__mutmut_38": (
+        "Equivalent: the order was claimed as an intent under its lease just before, and the "
+        "executor is the only writer of an intent's row, so the row is still an intent here."
+    ),
+    "execution.executor.x__strategy_with_rules__mutmut_[12456]": (
+        "Equivalent: without the preload (or with it done again) the breakers read the same "
+        "strategy row and its rules through the order's lazy relations, a query each; what "
+        "they compare and write is the same."
+    ),
+    "execution.executor.x_order_claim__mutmut_25": (
+        "Equivalent: without select_related the claimed order's market is read on first use, "
+        "the same row one query later."
+    ),
 }
 
 DIFF_REASONS: list[tuple[str, str, str]] = [
