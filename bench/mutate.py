@@ -12,8 +12,11 @@ files, counts killed / survived / timeout per module and lists every survivor wi
 it is left (bench/mutate_reasons/, one module per group; a survivor without one is marked
 "unexplained").
 
-Tests run on PostgreSQL (DATABASE_URL), in test databases of their own reused from run to
-run (`test_<name>_mut<slot>`, bench/mutate_db.py), with at most MAX_CHILDREN mutants at once.
+mutmut generates the mutants and records their verdicts; bench/mutate_runner.py has them
+tested in MAX_CHILDREN long-lived pytest sessions (bench/mutate_worker.py), each mutant
+switched on in turn, instead of a new pytest session per mutant. Tests run on PostgreSQL
+(DATABASE_URL), each session in a test database of its own reused from run to run
+(`test_<name>_mut<slot>`, bench/mutate_db.py).
 """
 
 from __future__ import annotations
@@ -216,6 +219,14 @@ def _mutmut(work: Path, *args: str, log: Path | None = None) -> str:
     return log.read_text()
 
 
+def _diffs(work: Path, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    command = [sys.executable, "-m", "bench.mutate_runner", "diffs", *names]
+    done = subprocess.run(command, cwd=work, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
 def _adopt_orphans() -> None:
     """Become the subreaper of what mutmut starts: a test process killed at its time limit
     leaves its children (an anvil) behind, and they come to this process to be ended."""
@@ -287,10 +298,8 @@ def run_group(
     if not statuses or all(status == "not checked" for status in statuses.values()):
         # mutmut stopped before testing (its clean run of the tests failed, say).
         raise SystemExit(f"mutmut tested no mutant of {group.name}: see {log}")
-    survivors = {}
-    for name, status in sorted(statuses.items()):
-        if status not in ("killed", "not checked"):
-            survivors[name] = _mutmut(work, "show", name).strip()
+    alive = sorted(n for n, status in statuses.items() if status not in ("killed", "not checked"))
+    survivors = {name: diff.strip() for name, diff in _diffs(work, alive).items()}
     result: dict[str, Any] = {
         "group": group.name,
         "sources": group.sources,
@@ -504,12 +513,6 @@ def main() -> None:
         parser.error(f"unknown groups: {', '.join(sorted(unknown))}")
     if not args.report:
         _adopt_orphans()
-        # Each slot's database is migrated again by its first session of this run, and its
-        # anvil started anew.
-        for mark in (WORK / "lt-mutate-slots").glob("*.ready"):
-            mark.unlink()
-        for mark in (WORK / "lt-mutate-slots").glob("*.anvil.json"):
-            mark.unlink()
         started = time.monotonic()
         names = args.groups or list(BY_NAME)
         for name in names:

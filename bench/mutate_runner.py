@@ -1,6 +1,7 @@
 """`mutmut run` with its mutants tested in long-lived pytest sessions (bench/mutate_worker.py).
 
     python -m bench.mutate_runner run --max-children 2 [mutant names]   # in a group's work folder
+    python -m bench.mutate_runner diffs <mutant names>   # `mutmut show` of each, as JSON
 
 mutmut generates the mutants, collects which tests reach which function, checks the clean run
 and the forced failure, orders the mutants and records their verdicts in its files exactly as
@@ -81,6 +82,7 @@ class SessionRunner(MutantRunner):
         self._busy: dict[int, _Session] = {}  # results fd -> session testing a mutant
         self._no_tests: list[MutantResult] = []
         self._started = 0
+        self._all_passed_unmutated = False
 
     # The session's command: mutmut's pytest arguments, this plugin instead of bench.mutate_db
     # (whose one-session-per-mutant shortcuts it does not need), every test of the group.
@@ -228,9 +230,15 @@ class SessionRunner(MutantRunner):
             self._drop(session)
 
     def collect_stats(self, tests: Iterable[str] | None) -> int:
-        return self._mutmut.collect_stats(tests)
+        exit_code = self._mutmut.collect_stats(tests)
+        self._all_passed_unmutated = not tests and exit_code == 0
+        return exit_code
 
     def run_clean_tests(self, tests: Iterable[str]) -> int:
+        if self._all_passed_unmutated:
+            # The stats pass just ran every test of the group on the original code (a function
+            # under "stats" runs its original) and all passed: that was the clean run.
+            return 0
         return self._mutmut.run_clean_tests(tests)
 
     def run_forced_fail(self) -> int:
@@ -240,7 +248,24 @@ class SessionRunner(MutantRunner):
         return self._mutmut.list_all_tests()
 
 
+def diffs(names: list[str]) -> dict[str, str]:
+    """`mutmut show` of each mutant, in one process (mutmut's command takes a second each)."""
+    from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+    from mutmut.stats import status_by_exit_code
+
+    shown = {}
+    for name in names:
+        mutation = find_mutant(name)
+        status = status_by_exit_code[mutation.exit_code_by_key[name]]
+        diff = get_diff_for_mutant(name, path=mutation.path)
+        shown[name] = f"# {name}: {status}\n{diff}"
+    return shown
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["diffs"]:
+        print(json.dumps(diffs(sys.argv[2:])))
+        return
     import mutmut.__main__ as mutmut_main
 
     def session_runner(max_workers: int = 1) -> MutantRunner:

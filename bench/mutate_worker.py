@@ -30,7 +30,7 @@ from typing import IO, Any
 import pytest
 from _pytest.runner import runtestprotocol
 
-from bench.mutate_db import _slot_take
+from bench.mutate_db import slot_take
 
 KILLED, SURVIVED, TIMEOUT = 1, 0, 36
 
@@ -43,7 +43,7 @@ class MutantTimedOut(BaseException):
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # The session's own test database (test_<name>_mut<slot>), as bench.mutate_db gives it.
-    os.environ["TOX_PARALLEL_ENV"] = f"mut{_slot_take()}"
+    os.environ["TOX_PARALLEL_ENV"] = f"mut{slot_take()}"
 
 
 def _set_mutant(name: str) -> None:
