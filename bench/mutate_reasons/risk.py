@@ -43,6 +43,23 @@ SURVIVOR_REASONS: dict[str, str] = {
         "observation) can tell; the stray hold start on a closed breaker is cleared by its "
         "next trip and read by nothing before that (a closed breaker does not resume)."
     ),
+    "risk.budgets.x__locked_windows__mutmut_[24]": (
+        "Equivalent: without an output field given, the Case takes the type of its integer "
+        "Values, an integer: the same rank, the same lock order."
+    ),
+    "risk.budgets.x__locked_windows__mutmut_1[56]": (
+        "Equivalent: an order holds one reservation per period, so the ranks of its windows "
+        "never tie and what follows the rank in the ordering is never consulted."
+    ),
+    "risk.budgets.x__locked_reservations__mutmut_5": (
+        "Equivalent: `_move` reads only the reservation's window_id, not the window, and the "
+        "windows are locked already (by `_locked_windows`, in the same transaction)."
+    ),
+    "risk.budgets.x__move__mutmut_18": (
+        "Equivalent: a decision reserves the same amount in each of its order's windows and "
+        "every movement takes the same part from each, so when one reservation has nothing "
+        "to move none has: stopping and going on to the next do the same."
+    ),
 }
 
 DIFF_REASONS: list[tuple[str, str, str]] = []
