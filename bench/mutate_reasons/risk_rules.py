@@ -3,6 +3,97 @@
 
 from __future__ import annotations
 
-SURVIVOR_REASONS: dict[str, str] = {}
+SURVIVOR_REASONS: dict[str, str] = {
+    # --- risk/models.py: the rules' validation ---------------------------------------------
+    "risk.models.x__timezones__mutmut_2": (
+        "Not worth a test: 'UTC' stays accepted (available_timezones() lists it), and the only "
+        "name the mutant adds is the literal 'XXUTCXX', which no operator types; a test for it "
+        "would test the mutant, not a rule."
+    ),
+    "risk.models.xǁRiskRulesǁclean__mutmut_30": (
+        "Equivalent: `(ttl or 1) < 90` differs from `(ttl or 0) < 90` only for a TTL of None or "
+        "0, where both are under 90 and the line before has already set 'GTD orders need a "
+        "TTL.', which setdefault keeps."
+    ),
+    # --- risk/decision.py ------------------------------------------------------------------
+    "risk.decision.xǁRejectǁ__init____mutmut_1": (
+        "Equivalent: a Reject is caught only in decide() and book_wanted(), which read its "
+        "`code` and `message` attributes, never the exception's args or str()."
+    ),
+    "risk.decision.xǁ_Runǁcheck_exposure__mutmut_8": (
+        "Equivalent: a holding has no shares only when it has no cost either (hotpath's "
+        "portfolio_from sums the sizes of open positions, size > 0, and the unfilled part of "
+        "live orders with its price), so letting zero-share tokens into the cost map adds only "
+        "zero costs, and only for tokens the shares map (which decides what is summed) leaves "
+        "out."
+    ),
+    "risk.decision.xǁ_Runǁevent_exposure__mutmut_10": (
+        "Equivalent: the snapshot maps the signal's own token to its market and event "
+        "(hotpath's _TOKEN_EVENTS_SQL reads it with the held ones), and that token is always in "
+        "`shares`, so the sum has at least one Decimal term, and starting it from int 0 "
+        "instead of Decimal 0 gives the same value and type."
+    ),
+    "risk.decision.xǁ_Runǁresumed_if_due__mutmut_2[367]": (
+        "Equivalent: the view a resume returns is read only by check_breakers' filter "
+        "`state == BREAKER_OPEN` (a closed one is dropped; the write goes through the "
+        "BreakerResumed effect), so a state of None instead of 'closed', or resume_at and "
+        "normal_since left as they were, changes nothing."
+    ),
+    "risk.decision.xǁ_Runǁtripped__mutmut_1[09]": (
+        "Equivalent: the view of a breaker that trips now is read only by resumed_if_due and "
+        "the refusal's message in the same decision; with resume_when_normal its resume_at is "
+        "None and its normal_since None, so it is not due whether the flag reads True "
+        "(normal_since None) or None/False (resume_at None), and the message does not show it."
+    ),
+    # --- risk/services.py ------------------------------------------------------------------
+    "risk.services.x__state_alert__mutmut_1[58]": (
+        "Equivalent: the alert's reason label falls back to '' only for a reason code that is "
+        "not a ReasonCode, and every caller of trading_state_set (strategy_halt, "
+        "strategy_resume, strategy_pause, pause_expire) passes a ReasonCode member, so the "
+        "fallback is never taken."
+    ),
+    "risk.services.x__state_alert__mutmut_45": (
+        "Equivalent: alert_create cuts the subject to 200 characters itself (the column's "
+        "length), so a subject cut at 201 is stored the same."
+    ),
+    "risk.services.x_drawdown_check__mutmut_15": (
+        "Equivalent: nothing reads the caller's row's equity_peak after drawdown_check sets it "
+        "(the DB row is updated; drawdowns_evaluate drops the row, risk_position_closed reloads "
+        "it with refresh_from_db, and strategy_pause locks and reads its own copy)."
+    ),
+    "risk.services.x_drawdowns_evaluate__mutmut_14": (
+        "Equivalent: select_related only saves a query; the rules read through "
+        "strategy.risk_rules are the same row either way."
+    ),
+    "risk.services.x_drawdowns_evaluate__mutmut_26": (
+        "Equivalent: without the equity measured before the lock, drawdown_check measures it "
+        "itself with the same strategy_equity() a moment later, under the lock; the value is "
+        "the same (a fill committing in between is only seen sooner), what changes is how long "
+        "the intake waits on the row."
+    ),
+    "risk.services.x_drawdowns_evaluate__mutmut_36": (
+        "Equivalent: without the equity measured before the lock, drawdown_check measures it "
+        "itself with the same strategy_equity() a moment later, under the lock; the value is "
+        "the same (a fill committing in between is only seen sooner), what changes is how long "
+        "the intake waits on the row."
+    ),
+    "risk.services.x_drawdowns_evaluate__mutmut_40": (
+        "Equivalent: without the equity measured before the lock, drawdown_check measures it "
+        "itself with the same strategy_equity() a moment later, under the lock; the value is "
+        "the same (a fill committing in between is only seen sooner), what changes is how long "
+        "the intake waits on the row."
+    ),
+    "risk.services.x_pause_expire__mutmut_1[05]": (
+        "Equivalent: trading_state_set uses the actor only in the alert, where None, '' and "
+        "'risk' all read as the risk engine: the context's actor falls back to 'risk' "
+        "(`actor or 'risk'`) and the resolution note adds '(by …)' for none of them."
+    ),
+    # --- risk/sizing.py --------------------------------------------------------------------
+    "risk.sizing.x_volatility_of__mutmut_1[17]": (
+        "Equivalent: with 3 mids or more there are at least 2 Decimal changes, so the sums "
+        "have Decimal terms and starting them from int 0 instead of Decimal 0 gives the same "
+        "value and type."
+    ),
+}
 
 DIFF_REASONS: list[tuple[str, str, str]] = []
