@@ -60,6 +60,19 @@ SURVIVOR_REASONS: dict[str, str] = {
         "every movement takes the same part from each, so when one reservation has nothing "
         "to move none has: stopping and going on to the next do the same."
     ),
+    "risk.market_data.xǁStaticBooksǁbook__mutmut_1": (
+        "Not worth a test: the exception's text is for a traceback; its one catcher, "
+        "the engine's `_book`, discards it and the decision answers BOOK_UNAVAILABLE."
+    ),
+    "risk.rules_io.x__to_json__mutmut_7": (
+        "Equivalent: 'F' and 'f' write a finite Decimal the same way; they differ only for "
+        "infinity and NaN, which no rule holds (the admin and the import validate every "
+        "value as a finite number)."
+    ),
+    "risk.selectors.x_global_risk_state__mutmut_[35]": (
+        "Equivalent: the default given is the column's own (a new risk state has no "
+        "strategy unless one is given)."
+    ),
 }
 
 DIFF_REASONS: list[tuple[str, str, str]] = []
