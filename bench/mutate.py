@@ -102,6 +102,9 @@ GROUPS = [
             "tests/execution/test_fill_lock_order.py",
             "tests/execution/test_reconcile.py",
             "tests/execution/test_positions.py",
+            "tests/execution/test_executor_edges.py",
+            "tests/execution/test_fills_edges.py",
+            "tests/execution/test_stops_edges.py",
         ],
     ),
     Group(

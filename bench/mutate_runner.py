@@ -7,9 +7,9 @@ mutmut generates the mutants, collects which tests reach which function, checks 
 and the forced failure, orders the mutants and records their verdicts in its files exactly as
 `mutmut run` does (so `mutmut results` and `mutmut show` read them); only the part that tests
 one mutant is replaced: instead of forking a new pytest session per mutant, each of
-`--max-children` sessions takes mutant after mutant. A session that dies or runs past the hard
-time limit of its mutant is ended (its process group) and the mutant counted as a timeout; the
-next mutant gets a new session.
+`--max-children` sessions takes mutant after mutant, each in a child forked from the session
+as it was set up. A session that dies or runs past the hard time limit of its mutant is ended
+(its process group) and the mutant counted as a timeout; the next mutant gets a new session.
 """
 
 from __future__ import annotations
@@ -97,6 +97,17 @@ class SessionRunner(MutantRunner):
             *args, *config().pytest_add_cli_args_test_selection,
         ]  # fmt: skip
 
+    @staticmethod
+    def _warm_up_tests() -> list[str]:
+        """The fastest test of each test module, which a session runs once before its first
+        mutant (bench/mutate_worker.py)."""
+        fastest: dict[str, tuple[float, str]] = {}
+        for test, seconds in state().duration_by_test.items():
+            module = test.split("::", 1)[0]
+            if module not in fastest or seconds < fastest[module][0]:
+                fastest[module] = (seconds, test)
+        return [test for _, test in sorted(fastest.values(), key=lambda pair: pair[1])]
+
     def _start_session(self) -> _Session:
         jobs_read, jobs_write = os.pipe()
         results_read, results_write = os.pipe()
@@ -108,6 +119,7 @@ class SessionRunner(MutantRunner):
             "PY_IGNORE_IMPORTMISMATCH": "1",
             "LT_MUTATE_JOBS_FD": str(jobs_read),
             "LT_MUTATE_RESULTS_FD": str(results_write),
+            "LT_MUTATE_WARM_UP": json.dumps(self._warm_up_tests()),
         }
         process = subprocess.Popen(
             self._command(),
@@ -209,7 +221,7 @@ class SessionRunner(MutantRunner):
                         session.deadline = session.started + session.limit + HARD_LIMIT_GRACE
                         continue
                     result = self._finish(session, int(answer["exit"]))
-                    if result.exit_code == TIMEOUT:  # it ends itself after a timeout
+                    if answer.get("session_ends"):  # it had to kill its child: it ends too
                         self._drop(session)
                     return result
 

@@ -1,28 +1,34 @@
 """A pytest plugin for `make mutate`: one pytest session that tests mutant after mutant.
 
 mutmut compiles every mutant of a function into the mutated module behind a trampoline that
-reads the name of the mutant under test at each call, so one process can test any number of
-mutants by switching that name. This session collects its group's tests once, sets up the
-session's fixtures (the test database, anvil and its contracts) once, and then, for each job
-the driver (bench/mutate_runner.py) sends it, switches the mutant on, runs the job's tests in
-the order given (fastest first) until one fails, switches it off and answers with the exit
-status mutmut would have read from a process of its own: 1 killed, 0 survived, 36 timeout.
-Forking and starting a pytest session per mutant (mutmut's way) costs a few seconds per
-mutant, which is most of the time of a mutant whose first test kills it.
+reads the name of the mutant under test at each call. mutmut's own way forks a process per
+mutant and starts a new pytest session in it (configuration, collection, the test database's
+check, anvil and its contracts): a few seconds per mutant, most of the time of a mutant that
+its first test kills. This session does that work once: it collects its group's tests and sets
+up the session's fixtures (the test database, anvil and its contracts) by running the fastest
+test of each module once with no mutant, and then, for each job the driver
+(bench/mutate_runner.py) sends it, forks a child that switches the mutant on and runs the job's tests in the order given (fastest first) until one
+fails. The child's exit status is the verdict mutmut would have read: 1 killed, 0 survived,
+36 timeout. Each mutant starts from the session as it was before any mutant ran: what a mutant
+leaves in the process (a module's cache, a counter, a thread pool) dies with its child.
 
 Jobs come as JSON lines on the file descriptor LT_MUTATE_JOBS_FD ({"mutant", "tests",
-"limit"}), answers go as JSON lines to LT_MUTATE_RESULTS_FD. Each test runs its own setup and
-teardown; a module's fixtures are kept between its tests and torn down before a test of another
-module, the session's are kept for the length of the session. A mutant past its time limit is
-stopped by an alarm; the session then answers "timeout" and ends (what the stopped test left
-half done is not trusted to the next mutant): the driver starts a new one.
+"limit"}), answers go as JSON lines to LT_MUTATE_RESULTS_FD. A child past its limit is stopped
+by an alarm (its tests' teardown still runs, so their database rows go); one that does not stop
+is killed GRACE seconds later, and the session then answers "timeout" and ends (what the child
+left half done, a test's rows or a half-read connection, is not trusted to the next mutant):
+the driver starts a new one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import signal
+import sys
+import threading
 import time
 from types import FrameType
 from typing import IO, Any
@@ -33,6 +39,7 @@ from _pytest.runner import runtestprotocol
 from bench.mutate_db import slot_take
 
 KILLED, SURVIVED, TIMEOUT = 1, 0, 36
+GRACE = 15.0  # seconds a child gets past its alarm before it is killed
 
 
 class MutantTimedOut(BaseException):
@@ -46,74 +53,111 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TOX_PARALLEL_ENV"] = f"mut{slot_take()}"
 
 
-def _set_mutant(name: str) -> None:
-    from mutmut.mutation.trampoline import set_mutant_under_test
-
-    set_mutant_under_test(name)
-
-
 def _alarm(signum: int, frame: FrameType | None) -> None:
     raise MutantTimedOut()
 
 
-def _run_mutant(session: pytest.Session, items: dict[str, pytest.Item], job: dict[str, Any]) -> int:
-    """The mutant's verdict: its tests in the order given, until the first that fails."""
-    timed_out = False
-    signal.signal(signal.SIGALRM, _alarm)
-    _set_mutant(job["mutant"])
-    signal.setitimer(signal.ITIMER_REAL, float(job["limit"]))
+def _run_tests(session: pytest.Session, items: dict[str, pytest.Item], tests: list[str]) -> int:
+    """The verdict of the tests (in the order given) on the mutant switched on."""
+    for nodeid in tests:
+        item = items[nodeid]
+        # Tear down what the previous test kept that this one does not share (another
+        # module's fixtures); then run it, keeping its module's fixtures for the next.
+        session._setupstate.teardown_exact(item)
+        reports = runtestprotocol(item, log=False, nextitem=item.parent)  # type: ignore[arg-type]
+        failed = [report for report in reports if report.failed]
+        if failed:
+            text = str(failed[0].longrepr)
+            verdict = TIMEOUT if "MutantTimedOut" in text else KILLED
+            last = text.strip().splitlines()[-1][:300] if text.strip() else ""
+            print(f"{nodeid} {failed[0].when}: {last}", file=sys.stderr, flush=True)
+            return verdict
+    return SURVIVED
+
+
+def _child(session: pytest.Session, items: dict[str, pytest.Item], job: dict[str, Any]) -> None:
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    code = KILLED
     try:
-        for nodeid in job["tests"]:
-            item = items.get(nodeid)
-            if item is None:
-                raise LookupError(f"{nodeid} is not among this session's tests")
-            # Tear down what the previous test kept that this one does not share (another
-            # module's fixtures); then run it, keeping its module's fixtures for the next.
-            session._setupstate.teardown_exact(item)
-            reports = runtestprotocol(item, log=False, nextitem=item.parent)  # type: ignore[arg-type]
-            if any(r.failed for r in reports):
-                timed_out = any(
-                    getattr(r, "longrepr", None) is not None and "MutantTimedOut" in str(r.longrepr)
-                    for r in reports
-                )
-                return TIMEOUT if timed_out else KILLED
-        return SURVIVED
+        unknown = [nodeid for nodeid in job["tests"] if nodeid not in items]
+        if unknown:
+            raise LookupError(f"not among this session's tests: {unknown}")
+        set_mutant_under_test(job["mutant"])
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(job["limit"]))
+        code = _run_tests(session, items, job["tests"])
+        print(f"{job['mutant']}: {code}", file=sys.stderr, flush=True)
     except MutantTimedOut:
-        timed_out = True
-        return TIMEOUT
+        code = TIMEOUT
+    except BaseException as error:  # noqa: BLE001 (the verdict must reach the session)
+        print(f"{job['mutant']}: {error!r}", file=sys.stderr, flush=True)
+        code = 3  # an internal error, as pytest's exit status 3 (mutmut counts it killed)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        _set_mutant("")
+        os._exit(code)
 
 
-# Session fixtures set up before the first mutant, so that their time (the test database's
-# migrations, anvil and its contracts) does not count against a mutant's limit.
-WARM_UP_FIXTURES = ("django_db_setup", "sandbox_chain_session")
+def _verdict(pid: int, limit: float) -> tuple[int, bool]:
+    """The child's exit status, and whether it had to be killed."""
+    deadline = time.monotonic() + limit + GRACE
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            return code, False
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return TIMEOUT, True
+        time.sleep(0.01)
 
 
-def _warm_up(session: pytest.Session) -> None:
-    for fixture in WARM_UP_FIXTURES:
-        using = [i for i in session.items if fixture in getattr(i, "fixturenames", ())]
-        if using:
-            session._setupstate.teardown_exact(using[0])
-            runtestprotocol(using[0], log=False, nextitem=using[0].parent)  # type: ignore[arg-type]
+def _warm_up(session: pytest.Session, items: dict[str, pytest.Item]) -> None:
+    """Run, with no mutant, the tests the driver names (the fastest of each test module), so
+    that what a first test does once per process (the test database, anvil and its contracts,
+    the imports made inside functions, Django's URL and template caches) is done here once
+    rather than in every child."""
+    for nodeid in json.loads(os.environ.get("LT_MUTATE_WARM_UP", "[]")):
+        item = items.get(nodeid)
+        if item is not None:
+            session._setupstate.teardown_exact(item)
+            runtestprotocol(item, log=False, nextitem=item.parent)  # type: ignore[arg-type]
+    if threading.active_count() > 1:  # a child would have none of these threads
+        names = [thread.name for thread in threading.enumerate()]
+        print(f"threads left by the warm-up: {names}", file=sys.stderr, flush=True)
 
 
 def pytest_runtestloop(session: pytest.Session) -> bool:
+    from django.db import connections
+
     items = {item.nodeid: item for item in session.items}
-    _warm_up(session)
-    jobs: IO[str] = os.fdopen(int(os.environ["LT_MUTATE_JOBS_FD"]), "r")
+    _warm_up(session, items)
     results: IO[str] = os.fdopen(int(os.environ["LT_MUTATE_RESULTS_FD"]), "w")
+    jobs: IO[str] = os.fdopen(int(os.environ["LT_MUTATE_JOBS_FD"]), "r")
+    gc.collect()
+    gc.freeze()  # the children do not copy the pages a collection would touch
     results.write(json.dumps({"ready": len(items)}) + "\n")
     results.flush()
     for line in jobs:
         job = json.loads(line)
         started = time.monotonic()
-        verdict = _run_mutant(session, items, job)
-        answer = {"mutant": job["mutant"], "exit": verdict, "seconds": time.monotonic() - started}
+        # Each child opens its own database connections; a shared socket would be closed for
+        # all by the first child to end.
+        connections.close_all()
+        pid = os.fork()
+        if pid == 0:
+            _child(session, items, job)
+        verdict, killed = _verdict(pid, float(job["limit"]))
+        answer = {
+            "mutant": job["mutant"],
+            "exit": verdict,
+            "seconds": time.monotonic() - started,
+            "session_ends": killed,
+        }
         results.write(json.dumps(answer) + "\n")
         results.flush()
-        if verdict == TIMEOUT:
+        if killed:
             break
     # The driver closes the jobs pipe when there is no more work (or ends this process).
     os._exit(0)
