@@ -7,10 +7,11 @@ check, anvil and its contracts): a few seconds per mutant, most of the time of a
 its first test kills. This session does that work once: it collects its group's tests and sets
 up the session's fixtures (the test database, anvil and its contracts) by running the fastest
 test of each module once with no mutant, and then, for each job the driver
-(bench/mutate_runner.py) sends it, forks a child that switches the mutant on and runs the job's tests in the order given (fastest first) until one
-fails. The child's exit status is the verdict mutmut would have read: 1 killed, 0 survived,
-36 timeout. Each mutant starts from the session as it was before any mutant ran: what a mutant
-leaves in the process (a module's cache, a counter, a thread pool) dies with its child.
+(bench/mutate_runner.py) sends it, forks a child that switches the mutant on and runs the job's
+tests in the order given (fastest first) until one fails. The child's exit status is the
+verdict mutmut would have read: 1 killed, 0 survived, 36 timeout. Each mutant starts from the
+session as it was before any mutant ran: what a mutant leaves in the process (a module's cache,
+a counter, a thread pool) dies with its child.
 
 Jobs come as JSON lines on the file descriptor LT_MUTATE_JOBS_FD ({"mutant", "tests",
 "limit"}), answers go as JSON lines to LT_MUTATE_RESULTS_FD. A child past its limit is stopped
