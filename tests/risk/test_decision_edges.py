@@ -497,6 +497,16 @@ def test_an_entry_needs_bids_that_could_take_the_whole_position_back(bids, code)
     )
 
 
+def test_a_book_without_bids_refuses_every_entry_nothing_could_take_it_back() -> None:
+    no_bids = dataclasses.replace(BOOK, bids=())
+    decision = decide(snapshot(book=no_bids), Sig(), rules(), NOW)
+    assert (decision.reason_code, decision.message) == (
+        ReasonCode.EXIT_LIQUIDITY_INSUFFICIENT,
+        "bids for 0 shares could not absorb a position of 20.00",
+    )
+    assert decision.checks["exit"] == {"position_shares": "20.00", "bid_shares": "0"}
+
+
 # --- sizes and the market's minimum ---------------------------------------------------------
 
 

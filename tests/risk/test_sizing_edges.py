@@ -98,6 +98,12 @@ def test_shares_within_a_budget_that_their_cost_and_fee_bound_fill_exactly() -> 
     assert shares_within(D("10.101") - UNIT, HALF, fees) == D("19.99")
 
 
+def test_under_one_share_the_fee_bound_still_stays_within_the_budget() -> None:
+    fees = FeeSchedule(rate=D("0.02"))
+    # 0.99 shares would cost 0.495 + a bound of 0.00595: over 0.50, so 0.98 (0.4959).
+    assert shares_within(D("0.5"), HALF, fees) == D("0.98")
+
+
 def test_shares_for_a_notional_that_buys_whole_hundredths_exactly() -> None:
     assert shares_for(D("0.01"), D("0.01")) == D("1.00")
     assert shares_for(D("0.01") - UNIT, D("0.01")) == D("0.99")
@@ -117,6 +123,9 @@ def test_shares_for_a_notional_that_buys_whole_hundredths_exactly() -> None:
         (Side.SELL, "0.02", 5001, "0.01"),  # 0.009998 ceils to 0.01
         (Side.SELL, "0.01", 10000, "0.01"),  # 0 is no price: the lowest there is
         (Side.SELL, "0.50", 0, "0.50"),
+        # Inside the range a price is never past the slippage, however the tick falls:
+        (Side.SELL, "0.50", 130, "0.50"),  # 0.4935 ceils to 0.50, not 0.49
+        (Side.BUY, "0.50", 170, "0.50"),  # 0.5085 floors to 0.50, not 0.51
     ],
 )
 def test_the_limit_price_stays_within_one_tick_of_each_end(side, reference, bps, limit) -> None:
