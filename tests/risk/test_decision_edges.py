@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -340,7 +341,7 @@ def test_the_signal_s_own_slippage_narrows_the_rules_and_never_widens_them() -> 
 # --- what an exit sells ---------------------------------------------------------------------
 
 
-def _exit_snapshot(held: Decimal = HELD, pending: Decimal = ZERO, **market: object) -> Snapshot:
+def _exit_snapshot(held: Decimal = HELD, pending: Decimal = ZERO, **market: Any) -> Snapshot:
     holding = Holding(token_id=YES, shares=held, cost=held / 2, pending_sell_shares=pending)
     return snapshot(
         holdings={YES: holding},
