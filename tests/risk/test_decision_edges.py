@@ -6,7 +6,7 @@ checks before the book."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +26,12 @@ from risk.decision import (
     Snapshot,
     StateView,
     decide,
+    window_starts,
 )
 from risk.models import RiskRules
 from risk.portfolio import Holding, Portfolio
 from risk.reasons import ReasonCode
-from risk.vocabulary import BreakerKind, SizingMode, TradingState
+from risk.vocabulary import BreakerKind, BudgetPeriod, SizingMode, TradingState
 
 D = Decimal
 UNIT = D("0.000001")
@@ -645,3 +646,30 @@ def test_without_a_drawdown_limit_the_peak_is_not_tracked() -> None:
         snapshot(state=StateView(equity_peak=D(10))), Sig(), rules(max_drawdown_pct=D(10)), NOW
     )
     assert tracked.effects == (PeakRaised(peak=D(1000)),)
+
+
+# --- budget windows ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "day", "monday", "first"),
+    [
+        # Thursday 10 December 2026, noon UTC.
+        (datetime(2026, 12, 10, 12, tzinfo=UTC), "UTC", date(2026, 12, 10), date(2026, 12, 7),
+         date(2026, 12, 1)),
+        # Tuesday 1 December, 03:00 UTC, is still Monday 30 November in New York.
+        (datetime(2026, 12, 1, 3, tzinfo=UTC), "America/New_York", date(2026, 11, 30),
+         date(2026, 11, 30), date(2026, 11, 1)),
+        # Sunday 6 December, 23:30 UTC, is already Monday 7 December in Paris.
+        (datetime(2026, 12, 6, 23, 30, tzinfo=UTC), "Europe/Paris", date(2026, 12, 7),
+         date(2026, 12, 7), date(2026, 12, 1)),
+    ],
+)  # fmt: skip
+def test_budget_windows_start_on_the_zone_s_day_its_monday_and_its_first(
+    at: datetime, tz: str, day: date, monday: date, first: date
+) -> None:
+    assert window_starts(tz=tz, at=at) == {
+        BudgetPeriod.DAILY: day,
+        BudgetPeriod.WEEKLY: monday,
+        BudgetPeriod.MONTHLY: first,
+    }
