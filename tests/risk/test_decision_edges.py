@@ -25,6 +25,7 @@ from risk.decision import (
     PositionView,
     Snapshot,
     StateView,
+    book_wanted,
     decide,
     window_starts,
 )
@@ -673,3 +674,62 @@ def test_budget_windows_start_on_the_zone_s_day_its_monday_and_its_first(
         BudgetPeriod.WEEKLY: monday,
         BudgetPeriod.MONTHLY: first,
     }
+
+
+# --- what the states' checks record, and when the book is wanted -----------------------------
+
+
+def test_a_lifted_pause_is_recorded_as_the_state_the_decision_went_on() -> None:
+    paused = StateView(
+        trading_state=TradingState.HALTED,
+        reason_code=ReasonCode.LOSS_STREAK_PAUSED,
+        message="3 losing closes",
+        paused_until=NOW,
+    )
+    decision = decide(snapshot(state=paused), Sig(), rules(), NOW)
+    assert decision.accepted
+    assert decision.checks["state"] == {"state": "ACTIVE", "reason": "PAUSE_EXPIRED", "until": None}
+
+
+def test_a_refusal_records_the_pause_s_end_and_the_last_reconciliation() -> None:
+    until = NOW + timedelta(minutes=5)
+    reconciled = NOW - timedelta(minutes=1)
+    paused = StateView(
+        trading_state=TradingState.HALTED,
+        reason_code=ReasonCode.DRAWDOWN_PAUSED,
+        paused_until=until,
+    )
+    snap = snapshot(
+        mode=TradingMode.LIVE, global_state=StateView(reconciled_at=reconciled), state=paused
+    )
+    decision = decide(snap, Sig(), rules(), NOW)
+    assert decision.reason_code == ReasonCode.DRAWDOWN_PAUSED
+    assert decision.checks["global"] == {"state": "ACTIVE", "reconciled_at": reconciled.isoformat()}
+    assert decision.checks["state"] == {
+        "state": "HALTED",
+        "reason": "DRAWDOWN_PAUSED",
+        "until": until.isoformat(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("age", "wanted"), [(timedelta(minutes=5), True), (timedelta(minutes=5) + TICK, False)]
+)
+def test_a_live_entry_wants_the_book_only_while_the_reconciliation_vouches(
+    age: timedelta, wanted: bool
+) -> None:
+    snap = snapshot(mode=TradingMode.LIVE, global_state=StateView(reconciled_at=NOW - age))
+    assert book_wanted(snap, Sig(), rules(), NOW) is wanted
+    assert decide(snap, Sig(), rules(), NOW).accepted is wanted
+
+
+@pytest.mark.parametrize(("ends", "wanted"), [(NOW, True), (NOW + TICK, False)])
+def test_a_paused_strategy_wants_the_book_once_its_pause_has_ended(
+    ends: datetime, wanted: bool
+) -> None:
+    paused = StateView(
+        trading_state=TradingState.HALTED,
+        reason_code=ReasonCode.DRAWDOWN_PAUSED,
+        paused_until=ends,
+    )
+    assert book_wanted(snapshot(state=paused), Sig(), rules(), NOW) is wanted
