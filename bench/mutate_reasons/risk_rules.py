@@ -39,6 +39,39 @@ SURVIVOR_REASONS: dict[str, str] = {
         "BreakerResumed effect), so a state of None instead of 'closed', or resume_at and "
         "normal_since left as they were, changes nothing."
     ),
+    "risk.decision.xǁ_Runǁ__init____mutmut_9": (
+        "Equivalent: `self.state` is set again by check_states, the first check, before "
+        "anything reads it."
+    ),
+    "risk.decision.xǁ_Runǁ__init____mutmut_14": (
+        "Equivalent: the limit price starts as 0 only so that `limit_price or None` records "
+        "None for a decision refused before the price is set; None gives that same None, and "
+        "price_limit sets the price before anything else reads it."
+    ),
+    "risk.decision.xǁ_Runǁlifted__mutmut_1[28]": (
+        "Equivalent: a lifted pause's state is ACTIVE, and the decision reads a state's message "
+        "only when it refuses on it (HALTED, or the global state not ACTIVE); the message the "
+        "operator reads is pause_expire's, written when the engine applies PauseLifted."
+    ),
+    "risk.decision.xǁ_Runǁlifted__mutmut_2[1456]": (
+        "Equivalent: the decision never reads a state's consecutive_losses (the loss streak is "
+        "counted and reset by the services: risk_position_closed, pause_expire), so what the "
+        "lifted view carries there changes nothing."
+    ),
+    "risk.decision.xǁ_Runǁlifted__mutmut_14": (
+        "Equivalent: the decision never reads a state's consecutive_losses (the loss streak is "
+        "counted and reset by the services: risk_position_closed, pause_expire), so what the "
+        "lifted view carries there changes nothing."
+    ),
+    "risk.decision.xǁ_Runǁlifted__mutmut_22": (
+        "Equivalent: the mutant zeroes the global state's equity peak too when its pause is "
+        "lifted, and the decision reads only the strategy's peak (check_drawdown), never the "
+        "global row's."
+    ),
+    "risk.decision.xǁ_Runǁbreakers_observed__mutmut_38": (
+        "Equivalent: tripped() does not read its `current` argument (a trip starts a fresh "
+        "view), so passing None instead changes nothing."
+    ),
     "risk.decision.xǁ_Runǁtripped__mutmut_1[09]": (
         "Equivalent: the view of a breaker that trips now is read only by resumed_if_due and "
         "the refusal's message in the same decision; with resume_when_normal its resume_at is "

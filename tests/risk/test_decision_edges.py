@@ -250,6 +250,37 @@ def test_a_timed_breaker_resumes_exactly_at_its_resume_time(due: datetime, code:
         )
 
 
+def test_a_breaker_that_resumes_by_hand_trips_with_no_resume_time() -> None:
+    limits = rules(breaker_max_spread=D("0.009999"), breaker_resume_after_minutes=None)
+    decision = decide(snapshot(), Sig(), limits, NOW)
+    assert decision.reason_code == ReasonCode.BREAKER_SPREAD_OPEN
+    assert decision.effects == (
+        BreakerTripped(
+            kind=BreakerKind.SPREAD,
+            value=D("0.01"),
+            threshold=D("0.009999"),
+            resume_after_minutes=None,
+            resume_when_normal=False,
+        ),
+    )
+
+
+def test_a_global_breaker_open_with_the_strategy_s_own_of_its_kind_is_the_one_named() -> None:
+    glob = BreakerView(
+        kind=BreakerKind.SPREAD, is_global=True, state="open", tripped_at=NOW, threshold=D("0.1")
+    )
+    limits = rules(breaker_max_spread=D("0.009999"), breaker_resume_after_minutes=0)
+    decision = decide(snapshot(breakers=(glob,)), Sig(), limits, NOW)
+    # The strategy's own trips and, with no resume period, closes; the global one still refuses.
+    assert decision.reason_code == ReasonCode.BREAKER_SPREAD_OPEN
+    assert decision.message == (
+        f"global spread breaker open since {NOW.isoformat()} (input None, threshold 0.1)"
+    )
+    assert BreakerResumed(kind=BreakerKind.SPREAD, is_global=False, how="resume period over") in (
+        decision.effects
+    )
+
+
 def test_global_breakers_refuse_before_the_strategy_s_own_then_by_kind() -> None:
     own = spread_breaker()
     glob_latency = BreakerView(kind=BreakerKind.LATENCY, is_global=True, state="open")
@@ -631,6 +662,24 @@ def test_the_market_and_its_price_before_anything_is_sized(snap, signal, code) -
 def test_a_mid_is_recorded_unless_it_was_just_recorded(last_mid, recorded: bool) -> None:
     decision = decide(snapshot(last_mid=last_mid), Sig(), rules(), NOW)
     assert (decision.mid is not None) == recorded
+
+
+@pytest.mark.parametrize(
+    ("bid", "ask", "recorded"),
+    [("0", "0", False), ("1", "1", False), ("0.99", "1", True), ("0", "0.01", True)],
+)
+def test_a_mid_is_recorded_only_strictly_between_0_and_1(bid, ask, recorded) -> None:
+    book = Book(token_id=YES, bids=((D(bid), D(10)),), asks=((D(ask), D(10)),))
+    decision = decide(snapshot(book=book, last_mid=None), Sig(), rules(), NOW)
+    assert (decision.mid is not None) == recorded
+
+
+def test_a_new_tick_is_recorded_with_the_checks() -> None:
+    snap = snapshot(book=dataclasses.replace(BOOK, tick_size=D("0.001")))
+    decision = decide(snap, Sig(), rules(), NOW)
+    assert decision.checks["tick_change"] == {"tick": "0.001"}
+    assert list(decision.checks)[:5] == ["global", "state", "market", "price", "tick_change"]
+    assert "tick_change" not in decide(snapshot(), Sig(), rules(), NOW).checks
 
 
 def test_a_one_sided_book_records_no_mid() -> None:

@@ -172,7 +172,9 @@ class Sig:
     max_slippage_bps: int | None = None
 
 
-def _decide(rules: RiskRules, signal: Sig | None = None, **values: object):
+def _decide(
+    rules: RiskRules, signal: Sig | None = None, keep_budget: bool = False, **values: object
+):
     fields: dict[str, object] = {
         "strategy": "s1",
         "mode": TradingMode.PAPER,
@@ -184,7 +186,8 @@ def _decide(rules: RiskRules, signal: Sig | None = None, **values: object):
         "last_mid": (D("0.495"), NOW),  # this book's mid, recorded just now
     }
     rules.order_max_slippage_bps = 0
-    rules.budget_daily = None
+    if not keep_budget:
+        rules.budget_daily = None
     rules.max_drawdown_pct = None
     snapshot = Snapshot(**{**fields, **values})  # type: ignore[arg-type]
     return decide(snapshot, signal or Sig(), rules, NOW)
@@ -258,6 +261,19 @@ def test_an_entry_spends_its_target_fee_included() -> None:
         D(10),
         D("0.101"),
     )
+
+
+@pytest.mark.parametrize(
+    ("budget", "code"), [("10.101", "ACCEPTED"), ("10.100999", "BUDGET_DAILY_EXCEEDED")]
+)
+def test_the_budget_holds_the_notional_and_the_most_the_fee_can_be(budget, code) -> None:
+    fees = FeeSchedule(rate=D("0.02"))
+    rules = _rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D("10.101"), budget_daily=D(budget))
+    market = dataclasses.replace(MARKET, fees=fees)
+    decision = _decide(rules, keep_budget=True, market=market)
+    assert decision.reason_code == code
+    if decision.budget is not None:
+        assert decision.budget.amount == D("10.101")
 
 
 def test_ft_proportional_sizes_an_entry_on_ft_s_size_at_the_limit_price() -> None:
