@@ -72,6 +72,10 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: tripped() does not read its `current` argument (a trip starts a fresh "
         "view), so passing None instead changes nothing."
     ),
+    "risk.decision.xǁ_Runǁsize_entry__mutmut_11": (
+        "Equivalent: the mutant hands the equity to every sizing mode, and only percent_equity "
+        "reads SizingInputs.equity (sizing.target_notional); the others size the same."
+    ),
     "risk.decision.xǁ_Runǁtripped__mutmut_1[09]": (
         "Equivalent: the view of a breaker that trips now is read only by resumed_if_due and "
         "the refusal's message in the same decision; with resume_when_normal its resume_at is "
