@@ -73,10 +73,24 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: the last attempt always returns, so the assertion after the loop is "
         "never reached."
     ),
-    "execution.executor.x__seen_in_trades__mutmut_*": (
-        "Not reached by the tests: the sandbox venue answers /data/order for an order that "
-        "traded too, so an unanswered send is found by its hash there; this look-up of the "
-        "trade feed is for the real venue, which answers only for resting orders."
+    "execution.executor.x__seen_in_trades__mutmut_[16]": (
+        "Equivalent: the look-up reads the market's trades from further back (or all of them); "
+        "an order's hash is unique, so it finds the same trade, only through more pages."
+    ),
+    "execution.executor.x__seen_in_trades__mutmut_1[56]": (
+        "Equivalent: the look-up reads all the market's trades, not only those from a minute "
+        "before the post on; an order's hash is unique, so it finds the same trade."
+    ),
+    "execution.executor.x__seen_in_trades__mutmut_17": (
+        "Equivalent: without the market filter the look-up reads every trade of the account "
+        "from a minute before the post on; an order's hash is unique, so it finds the same "
+        "trade."
+    ),
+    "execution.executor.x__seen_in_trades__mutmut_8": (
+        "Not worth a test: the sandbox's trade feed finds a token's trades by any of their "
+        "legs, so asking by token finds what asking by market does; the real venue lists a "
+        "maker fill against the other outcome under the taker's token (reference/"
+        "reliability.md section 3), which is why the market is asked for."
     ),
     "execution.executor.x__sync_fills_soon__mutmut_*": (
         "Not worth a test: the task's name is its label in the q-cluster's admin."
