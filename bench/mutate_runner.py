@@ -83,6 +83,7 @@ class SessionRunner(MutantRunner):
         self._no_tests: list[MutantResult] = []
         self._started = 0
         self._all_passed_unmutated = False
+        self._mutants_started = time.monotonic()
 
     # The session's command: mutmut's pytest arguments, this plugin instead of bench.mutate_db
     # (whose one-session-per-mutant shortcuts it does not need), every test of the group.
@@ -143,7 +144,7 @@ class SessionRunner(MutantRunner):
         return session
 
     def startup(self) -> None:
-        pass
+        self._mutants_started = time.monotonic()
 
     def submit(
         self, mutant_name: str, tests: list[str], cpu_time_limit: int, estimated_time: float
@@ -236,13 +237,17 @@ class SessionRunner(MutantRunner):
             self._drop(session)
 
     def shutdown(self) -> None:
+        seconds = time.monotonic() - self._mutants_started
+        print(f"\nmutants tested in {seconds:.0f} s by {self._started} sessions", flush=True)
         for session in list(self._sessions):
             with contextlib.suppress(OSError):
                 session.jobs.close()
             self._drop(session)
 
     def collect_stats(self, tests: Iterable[str] | None) -> int:
+        started = time.monotonic()
         exit_code = self._mutmut.collect_stats(tests)
+        print(f"\nstats pass: {time.monotonic() - started:.0f} s", flush=True)
         self._all_passed_unmutated = not tests and exit_code == 0
         return exit_code
 
