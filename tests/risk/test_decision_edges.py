@@ -782,3 +782,19 @@ def test_a_paused_strategy_wants_the_book_once_its_pause_has_ended(
         paused_until=ends,
     )
     assert book_wanted(snapshot(state=paused), Sig(), rules(), NOW) is wanted
+
+
+# --- the order notional bounds ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bounds", "code"),
+    [
+        ({"min_order_notional": D(10)}, "ACCEPTED"),
+        ({"min_order_notional": D(10) + UNIT}, "ORDER_NOTIONAL_BELOW_MIN"),
+        ({"max_order_notional": D(10)}, "ACCEPTED"),
+        ({"max_order_notional": D(10) - UNIT}, "ORDER_NOTIONAL_ABOVE_MAX"),
+    ],
+)
+def test_a_10_pusd_entry_at_each_notional_bound_and_one_unit_past_it(bounds, code) -> None:
+    assert decide(snapshot(), Sig(), rules(**bounds), NOW).reason_code == code
