@@ -427,14 +427,18 @@ def test_an_unanswered_send_filled_later_as_a_maker_is_found_in_the_trade_feed(
 @pytest.mark.parametrize(("after", "resent"), [(UNKNOWN_GRACE - timedelta(microseconds=1), False),
                                                (UNKNOWN_GRACE, True)])  # fmt: skip
 def test_the_same_bytes_go_again_once_the_grace_since_the_post_has_passed(
-    live_venue: SandboxHandle, after: timedelta, resent: bool
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch, after: timedelta, resent: bool
 ) -> None:
     live_venue.faults.http_status("/order", 502)
+    posted: list[str] = []
+    _spy(monkeypatch, "post_order", lambda signed: posted.append(signed.order_hash))
     order = order_submit(order_id=live_intent(live_venue).pk)
     assert order.status == OrderStatus.UNKNOWN and order.posted_at is not None
     with time_machine.travel(order.posted_at + after, tick=False):
         again = order_submit(order_id=order.pk)
     assert again.status == (OrderStatus.LIVE if resent else OrderStatus.UNKNOWN)
+    # The stored signed order, never signed again.
+    assert posted == [order.venue_order_id] * (2 if resent else 1)
     assert [o["id"] for o in live_venue.orders()] == ([order.venue_order_id] if resent else [])
 
 
@@ -533,17 +537,20 @@ def _error_rate_watched(monkeypatch: pytest.MonkeyPatch, **rules: Any) -> Any:
     return strategy
 
 
-@pytest.mark.parametrize("refusal", [401, 503])
-def test_a_venue_that_refuses_to_take_orders_counts_as_failing(
-    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch, refusal: int
+@pytest.mark.parametrize(
+    ("failure", "left"),
+    [(401, OrderStatus.SIGNED), (503, OrderStatus.SIGNED), (502, OrderStatus.UNKNOWN)],
+)
+def test_a_venue_that_refuses_or_loses_a_send_counts_as_failing(
+    live_venue: SandboxHandle, monkeypatch: pytest.MonkeyPatch, failure: int, left: OrderStatus
 ) -> None:
     strategy = _error_rate_watched(monkeypatch, breaker_max_error_rate=D("0.5"))
-    if refusal == 401:
-        live_venue.faults.http_status("/order", 401)
+    if failure == 503:
+        live_venue.faults.cancel_only()  # "Trading is currently cancel-only"
     else:
-        live_venue.faults.cancel_only()
+        live_venue.faults.http_status("/order", failure)
     order = order_submit(order_id=live_intent(live_venue, strategy=strategy).pk)
-    assert order.status == OrderStatus.SIGNED
+    assert order.status == left
     breaker = Breaker.objects.get(strategy=strategy, kind=BreakerKind.ERROR_RATE)
     assert (breaker.state, breaker.last_value) == (Breaker.State.OPEN, D(1))
 
