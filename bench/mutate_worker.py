@@ -58,8 +58,11 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
     raise MutantTimedOut()
 
 
-def _run_tests(session: pytest.Session, items: dict[str, pytest.Item], tests: list[str]) -> int:
-    """The verdict of the tests (in the order given) on the mutant switched on."""
+def _run_tests(
+    session: pytest.Session, items: dict[str, pytest.Item], tests: list[str], killer: int
+) -> int:
+    """The verdict of the tests (in the order given) on the mutant switched on; the test that
+    failed is written to the file descriptor `killer`."""
     for nodeid in tests:
         item = items[nodeid]
         # Tear down what the previous test kept that this one does not share (another
@@ -72,11 +75,14 @@ def _run_tests(session: pytest.Session, items: dict[str, pytest.Item], tests: li
             verdict = TIMEOUT if "MutantTimedOut" in text else KILLED
             last = text.strip().splitlines()[-1][:300] if text.strip() else ""
             print(f"{nodeid} {failed[0].when}: {last}", file=sys.stderr, flush=True)
+            os.write(killer, nodeid.encode())
             return verdict
     return SURVIVED
 
 
-def _child(session: pytest.Session, items: dict[str, pytest.Item], job: dict[str, Any]) -> None:
+def _child(
+    session: pytest.Session, items: dict[str, pytest.Item], job: dict[str, Any], killer: int
+) -> None:
     from mutmut.mutation.trampoline import set_mutant_under_test
 
     code = KILLED
@@ -87,7 +93,7 @@ def _child(session: pytest.Session, items: dict[str, pytest.Item], job: dict[str
         set_mutant_under_test(job["mutant"])
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, float(job["limit"]))
-        code = _run_tests(session, items, job["tests"])
+        code = _run_tests(session, items, job["tests"], killer)
         print(f"{job['mutant']}: {code}", file=sys.stderr, flush=True)
     except MutantTimedOut:
         code = TIMEOUT
@@ -146,15 +152,21 @@ def pytest_runtestloop(session: pytest.Session) -> bool:
         # Each child opens its own database connections; a shared socket would be closed for
         # all by the first child to end.
         connections.close_all()
+        killer_read, killer_write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child(session, items, job)
+            os.close(killer_read)
+            _child(session, items, job, killer_write)
+        os.close(killer_write)
         verdict, killed = _verdict(pid, float(job["limit"]))
+        with os.fdopen(killer_read, "rb") as killer:
+            killed_by = killer.read().decode()
         answer = {
             "mutant": job["mutant"],
             "exit": verdict,
             "seconds": time.monotonic() - started,
             "session_ends": killed,
+            "killed_by": killed_by,
         }
         results.write(json.dumps(answer) + "\n")
         results.flush()
