@@ -88,6 +88,7 @@ class SessionRunner(MutantRunner):
         self._started = 0
         self._all_passed_unmutated = False
         self._killers: dict[str, list[str]] = {}  # function -> tests that killed its mutants
+        self._stats_seconds = 0.0  # none when the stats come from the last run
         self._mutants_started = time.monotonic()
 
     # The session's command: mutmut's pytest arguments, this plugin instead of bench.mutate_db
