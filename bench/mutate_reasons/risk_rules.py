@@ -76,6 +76,12 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: the mutant hands the equity to every sizing mode, and only percent_equity "
         "reads SizingInputs.equity (sizing.target_notional); the others size the same."
     ),
+    "risk.decision.x__net_exposure__mutmut_5": (
+        "Equivalent: _net_exposure is only called with tokens that hold shares, never none "
+        "(the market's list always has the signal's own token, each event market's list the "
+        "tokens found in it), so the cost sum has a Decimal term and starting it from int 0 "
+        "instead of Decimal 0 gives the same value and type."
+    ),
     "risk.decision.xǁ_Runǁtripped__mutmut_1[09]": (
         "Equivalent: the view of a breaker that trips now is read only by resumed_if_due and "
         "the refusal's message in the same decision; with resume_when_normal its resume_at is "

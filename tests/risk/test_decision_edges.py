@@ -798,3 +798,16 @@ def test_a_paused_strategy_wants_the_book_once_its_pause_has_ended(
 )
 def test_a_10_pusd_entry_at_each_notional_bound_and_one_unit_past_it(bounds, code) -> None:
     assert decide(snapshot(), Sig(), rules(**bounds), NOW).reason_code == code
+
+
+def test_a_price_that_floors_to_no_price_says_so() -> None:
+    decision = decide(snapshot(), Sig(price=D("0.005")), rules(), NOW)
+    assert (decision.reason_code, decision.message) == (
+        ReasonCode.PRICE_OFF_TICK,
+        "limit 0.00 is not a valid price on tick 0.01",
+    )
+    assert decision.limit_price is None and decision.checks["price"] == {
+        "reference": "0.005",
+        "slippage_bps": 0,
+        "limit": "0.00",
+    }
