@@ -123,11 +123,6 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: the order was claimed as an intent under its lease just before, and the "
         "executor is the only writer of an intent's row, so the row is still an intent here."
     ),
-    "execution.executor.x__strategy_with_rules__mutmut_[12456]": (
-        "Equivalent: without the preload (or with it done again) the breakers read the same "
-        "strategy row and its rules through the order's lazy relations, a query each; what "
-        "they compare and write is the same."
-    ),
     "execution.executor.x_order_claim__mutmut_25": (
         "Equivalent: without select_related the claimed order's market is read on first use, "
         "the same row one query later."

@@ -3,6 +3,7 @@ who may take an order and when, and what each send tells the breakers."""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
@@ -578,3 +579,21 @@ def test_a_send_slower_than_the_latency_limit_trips_the_latency_breaker(
     breaker = Breaker.objects.get(strategy=strategy, kind=BreakerKind.LATENCY)
     assert breaker.state == Breaker.State.OPEN
     assert breaker.last_value is not None and breaker.last_value >= 50
+
+
+def test_the_breakers_read_a_sent_orders_strategy_and_rules_in_one_statement(
+    live_venue: SandboxHandle,
+) -> None:
+    """After a send, what the latency and error-rate breakers read of the order's strategy
+    (the strategy and its rules) costs one statement when the order has not loaded them, and
+    none when it has."""
+    sent = order_submit(order_id=live_intent(live_venue).pk)
+    assert sent.strategy_id is not None
+    not_loaded = Order.objects.get(pk=sent.pk)
+    with CaptureQueriesContext(connection) as cold:
+        executor._observe_send(not_loaded, time.perf_counter(), failed=False)
+    loaded = Order.objects.select_related("strategy__risk_rules").get(pk=sent.pk)
+    with CaptureQueriesContext(connection) as warm:
+        executor._observe_send(loaded, time.perf_counter(), failed=False)
+    assert len(cold) == len(warm) + 1
+    assert loaded.strategy.risk_rules_id == not_loaded.strategy.risk_rules_id
