@@ -461,7 +461,12 @@ def report() -> str:
             details.append("Every mutant was killed.\n")
         for name, diff in survivors.items():
             status = result["statuses"][name]
-            reason = survivor_reason(name, _diff(diff))
+            reason = (
+                "Caught: with this mutant the tests never finish (they were stopped at their "
+                "time limit)."
+                if status == "timeout"
+                else survivor_reason(name, _diff(diff))
+            )
             details.append(f"### `{name}` ({status})\n\n{reason}\n\n```diff\n{_diff(diff)}\n```\n")
     lines.append("")
     lines.append("Killed % counts timeouts as caught; other: suspicious, segfault, not checked.")
