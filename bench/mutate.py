@@ -137,6 +137,7 @@ GROUPS = [
             "tests/redemption/test_merge.py",
             "tests/redemption/test_faults.py",
             "tests/redemption/test_relayer.py",
+            "tests/redemption/test_services_edges.py",
         ],
         # Not the hundred-winner run (23 s) nor the ones that kill a process mid-send.
         deselect=[
