@@ -138,6 +138,8 @@ GROUPS = [
             "tests/redemption/test_faults.py",
             "tests/redemption/test_relayer.py",
             "tests/redemption/test_services_edges.py",
+            "tests/redemption/test_services_relayed.py",
+            "tests/redemption/test_services_core.py",
         ],
         # Not the hundred-winner run (23 s) nor the ones that kill a process mid-send.
         deselect=[

@@ -12,9 +12,17 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
-from bench.mutate_reasons import execution, money, redemption, risk, risk_rules, signing
+from bench.mutate_reasons import (
+    execution,
+    money,
+    redemption,
+    redemption_core,
+    risk,
+    risk_rules,
+    signing,
+)
 
-_AREAS = (money, signing, execution, risk_rules, risk, redemption)
+_AREAS = (money, signing, execution, risk_rules, risk, redemption, redemption_core)
 
 SURVIVOR_REASONS: dict[str, str] = {
     name: reason for area in _AREAS for name, reason in area.SURVIVOR_REASONS.items()
