@@ -15,8 +15,9 @@ BOOK_NONE = (
 )
 
 STRICT_ZIP = (
-    "Equivalent: the three sequences zipped always have one item per leg (a position per "
-    "allocation, a price per position), so `strict` never has anything to check."
+    "Equivalent: the sequences zipped always have one item per allocation (a position per "
+    "allocation, a price per position, a share per weight), so `strict` never has anything "
+    "to check."
 )
 
 SURVIVOR_REASONS: dict[str, str] = {
@@ -90,6 +91,69 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: when the wallet's next nonce is held by another call, the redeem signed "
         "next asks the relayer for the same nonce, hits the same constraint and is released "
         "the same way, with the same error and delay."
+    ),
+    f"{_M}redemption_claim__mutmut_32": (
+        "Equivalent: the row was just read under its row lock in this transaction and only "
+        "its lease changed, so saving every column writes the same row."
+    ),
+    f"{_M}redemption_claim__mutmut_1[45]": (
+        "Not worth a test: without SKIP LOCKED a second worker waits for the first's short "
+        "claim transaction, then PostgreSQL re-checks the row, finds its new lease and skips "
+        "it: the same claims, after a wait of milliseconds (tests/redemption/test_faults.py "
+        "runs three workers at once)."
+    ),
+    f"{_M}_update_claimed__mutmut_8": (
+        "Equivalent in practice: the filter also names the claim's lease, its claim instant "
+        "plus three minutes to the microsecond, which no other row shares (and a second "
+        "match would raise ClaimLostError, as a lost claim does)."
+    ),
+    f"{_M}_update_claimed__mutmut_13": (
+        "Equivalent: the ClaimLostError's message is never read (the pass logs 'claim lost' "
+        "by the redemption's id, and a quiet release suppresses it)."
+    ),
+    f"{_M}redemptions_process__mutmut_1": (
+        "Not worth a test: the pass's wall-clock budget (45 s) only bounds how long a pass "
+        "runs; no test asserts wall-clock time."
+    ),
+    f"{_M}redemptions_process__mutmut_5": (
+        "Equivalent: `<` and `<=` differ only when the monotonic clock reads the deadline to "
+        "the nanosecond, and then only by one more claim that the next pass would make."
+    ),
+    f"{_M}_plan__mutmut_1[5-8]": (
+        "Equivalent in LT: the resolution stores the payout numerators on every redemption "
+        "it opens (resolution.py), so the chain fallback for a row without them is never "
+        "called."
+    ),
+    f"{_M}_plan__mutmut_2[589]": (
+        "Equivalent: the numerators have one slot per token id (stored by the resolution, "
+        "which reads one per token, or read here for len(token_ids)), as the balances do."
+    ),
+    f"{_M}_allocate__mutmut_5": (
+        "Equivalent: `select_related(None)` drops the join, so each allocation's position is "
+        "read by its own query: the same rows, more queries."
+    ),
+    f"{_M}_allocate__mutmut_17": (
+        "Equivalent in LT: `_allocate` runs for resolved redemptions only, whose payout "
+        "denominator is stored by the resolution and is positive; the fallback is never used."
+    ),
+    f"{_M}_allocate__mutmut_28": (
+        "Equivalent: the weights are Decimals, and a sum of Decimals started at int 0 is the "
+        "same Decimal (for no allocations, 0 splits into nothing either way)."
+    ),
+    f"{_M}_allocate__mutmut_39": STRICT_ZIP,
+    f"{_M}_allocate__mutmut_42": STRICT_ZIP,
+    f"{_M}_allocate__mutmut_43": STRICT_ZIP,
+    f"{_M}_allocate__mutmut_50": (
+        "Equivalent: the allocation was read under its row lock in this transaction, and "
+        "only its payout changed, so saving every column writes the same row."
+    ),
+    f"{_M}_split__mutmut_5": (
+        "Equivalent: the weights are Decimals, and a sum of Decimals started at int 0 is the "
+        "same Decimal (`total == 0` reads it the same way)."
+    ),
+    f"{_M}_split__mutmut_29": (
+        "Equivalent: the shares are Decimals (never empty here), and a sum of Decimals "
+        "started at int 0 is the same Decimal."
     ),
 }
 

@@ -36,8 +36,10 @@ from redemption.reasons import RedemptionAlert, RedemptionCode
 from redemption.resolution import resolutions_detect
 from redemption.services import (
     FOLLOW_UP,
+    LEASE,
     RETRY_BASE,
     TRANSIENT_RETRY,
+    _split,
     redemption_mark,
     redemption_preview,
     redemptions_alert_overdue,
@@ -590,3 +592,56 @@ def test_the_dry_run_names_a_relayed_call_by_its_hash_or_else_by_the_relayers_id
     redemption.refresh_from_db()
     preview = redemption_preview(redemption=redemption, chain=None)  # type: ignore[arg-type]
     assert preview["tx_hash"] == "0x" + "cd" * 32
+
+
+# --- a claim taken over; the split of a payout -------------------------------------------------
+
+
+class AnotherWorkerClaims(FaultyProvider):
+    """At its first call another worker claims the redemption (this worker's lease ran out
+    while it waited on the node)."""
+
+    def __init__(self, *args: Any, redemption: Redemption, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.redemption: Redemption | None = redemption
+
+    def make_request(self, method, params):
+        if self.redemption is not None:
+            Redemption.objects.filter(pk=self.redemption.pk).update(
+                lease_until=timezone.now() + LEASE * 2
+            )
+            self.redemption = None
+        return super().make_request(method, params)
+
+
+def test_a_worker_whose_claim_was_taken_over_sends_and_writes_nothing(
+    sandbox_chain, chain, chain_settings
+):
+    redemption = _resolved_winner(sandbox_chain, chain)
+    _approve(sandbox_chain)
+    nonce = chain.transaction_count(WALLET)
+    slow = _lossy_chain(chain_settings, AnotherWorkerClaims, redemption=redemption)
+    redemptions_process(chain=slow)
+    redemption.refresh_from_db()
+    assert (redemption.state, redemption.transaction, redemption.attempts) == (
+        RedemptionState.PENDING,
+        None,
+        0,
+    )
+    assert redemption.lease_until is not None  # the other worker's
+    assert not ChainTransaction.objects.filter(purpose="redeem").exists()
+    assert chain.transaction_count(WALLET) == nonce
+
+
+@pytest.mark.parametrize(
+    ("amount", "weights", "shares"),
+    [
+        # 1.5 and 1.5 base units are rounded down, never up: the remainder is the largest's.
+        ("0.000006", [2, 1, 1], ["0.000004", "0.000001", "0.000001"]),
+        ("0.000010", [1, 1, 2], ["0.000002", "0.000002", "0.000006"]),
+    ],
+)
+def test_a_payout_share_is_rounded_down_and_the_remainder_goes_to_the_largest(
+    amount: str, weights: list[int], shares: list[str]
+) -> None:
+    assert _split(D(amount), [D(w) for w in weights]) == [D(s) for s in shares]
