@@ -54,6 +54,11 @@ SURVIVOR_REASONS: dict[str, str] = {
     f"{_M}_allocate_merge__mutmut_25": STRICT_ZIP,
     f"{_M}_allocate_merge__mutmut_29": STRICT_ZIP,
     f"{_M}_allocate_merge__mutmut_31": STRICT_ZIP,
+    f"{_M}_allocate_merge__mutmut_34": (
+        "Equivalent in LT: an open position never has size 0 (a sale down to 0 closes it, "
+        "and merges are planned for positions of size > 0 only), so `< 0` and `<= 0` skip the "
+        "same open legs."
+    ),
     f"{_M}_allocate_merge__mutmut_43": (
         "Equivalent: `position_apply_fill` treats every side other than BUY as a sale, so "
         "None sells as SELL does."
