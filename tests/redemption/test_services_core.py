@@ -224,6 +224,7 @@ def test_collateral_moved_in_the_redeems_block_by_something_else_is_noted_on_the
 ):
     redemption = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("10")))
     _approve(sandbox_chain)
+    sandbox_chain.fund_pusd(WALLET, 1_000_000)  # held before
     deployer = sandbox_chain.deployer
     sandbox_chain.fund_legacy(deployer, 4_000_000)
     _automine(sandbox_chain, False)
@@ -243,6 +244,7 @@ def test_collateral_moved_in_the_redeems_block_by_something_else_is_noted_on_the
     assert redemption.outcome_code == RedemptionCode.PAID
     assert redemption.actual_payout == D("10")
     assert redemption.last_error == "balance moved 14000000 in the block, 10000000 from the redeem"
+    assert (redemption.collateral_before, redemption.collateral_after) == (D("1"), D("15"))
 
 
 # --- what the plan expects ------------------------------------------------------------------
@@ -508,6 +510,9 @@ def test_a_redeem_stored_but_never_sent_is_sent_and_paid_by_the_next_pass(
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
     assert (redemption.attempts, redemption.actual_payout) == (0, D("10"))
+    stored.refresh_from_db()
+    assert (stored.status, stored.error) == (TransactionStatus.CONFIRMED, "")
+    assert stored.broadcast_at is not None
 
 
 @pytest.mark.django_db
