@@ -39,7 +39,11 @@ from redemption.services import (
     redemptions_alert_overdue,
     redemptions_process,
 )
-from redemption.transactions import fees_current, transaction_sign_and_store
+from redemption.transactions import (
+    fees_current,
+    transaction_broadcast,
+    transaction_sign_and_store,
+)
 from tests.factories import OrderFactory, PositionFactory, RedemptionFactory, StrategyFactory
 from tests.redemption.conftest import WALLET, hold, new_market, tx_of
 from tests.redemption.faults import FaultyProvider
@@ -111,6 +115,19 @@ def test_an_unmined_approval_holds_the_redeem_back_and_is_not_signed_again(
     )
     _automine(sandbox_chain, False)
     try:
+        # Another transaction of the wallet is waiting to be mined too: not the approval.
+        to, data = chain.approval_call(sandbox_chain.addresses["collateral_adapter"])
+        other = transaction_sign_and_store(
+            chain=chain,
+            sender=WALLET,
+            chain_next=chain.transaction_count(WALLET),
+            to=to,
+            data=data,
+            gas=100_000,
+            fees=fees_current(chain=chain),
+            purpose="other",
+        )
+        assert transaction_broadcast(chain=chain, tx=other)
         before = timezone.now()
         redemptions_process(chain=chain)
         redemption.refresh_from_db()
@@ -124,7 +141,8 @@ def test_an_unmined_approval_holds_the_redeem_back_and_is_not_signed_again(
         assert redemption.next_attempt_at is not None
         assert before + FOLLOW_UP <= redemption.next_attempt_at <= timezone.now() + FOLLOW_UP
         (approval,) = ChainTransaction.objects.filter(purpose__startswith="approve:")
-        assert approval.status == TransactionStatus.BROADCAST
+        assert (approval.status, approval.error) == (TransactionStatus.BROADCAST, "")
+        assert approval.nonce == other.nonce + 1
 
         # Still unmined at the next pass: the stored approval is waited for again.
         Redemption.objects.filter(pk=redemption.pk).update(next_attempt_at=None)
