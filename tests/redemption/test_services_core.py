@@ -555,3 +555,20 @@ def test_a_lost_earlier_transaction_is_sent_before_the_redeem_so_the_redeem_is_p
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
     assert tx_of(redemption).nonce == lost.nonce + 1
+
+
+@pytest.mark.django_db
+def test_a_redemption_handed_back_is_stamped_with_the_time_it_was_written_not_claimed(
+    sandbox_chain, chain, chain_settings
+):
+    redemption = _detected(sandbox_chain, chain, hold(sandbox_chain))
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        claimed_by = timezone.now() + timedelta(seconds=30)
+
+        def an_hour_passes() -> None:
+            traveller.shift(timedelta(hours=1))
+
+        redemptions_process(chain=_troubled(chain_settings, an_hour_passes))
+    redemption.refresh_from_db()
+    assert redemption.lease_until is None and redemption.last_error.startswith("RPC: ")
+    assert redemption.updated_at > claimed_by + timedelta(minutes=30)
