@@ -38,6 +38,12 @@ SURVIVOR_REASONS: dict[str, str] = {
         "Equivalent: the row was just read in full under its row lock in this transaction, so "
         "saving every column writes back what was read plus the new lease and updated_at."
     ),
+    f"{_M}_update_claimed__mutmut_10": (
+        "Equivalent: every write that changes a redemption's state outside the lease holder "
+        "(redemption_mark, redemption_retry, _fail_attempt) clears its lease in the same "
+        "UPDATE, and the holder's own writes keep the object's state in step, so the lease "
+        "filter alone already refuses every row whose state changed under us."
+    ),
     f"{_M}_update_claimed__mutmut_13": (
         "Equivalent: nothing reads the ClaimLostError's message: process_one_redemption logs "
         "its own 'claim lost' line and _release_quietly suppresses the error."
@@ -60,6 +66,20 @@ SURVIVOR_REASONS: dict[str, str] = {
     ),
     f"{_M}_approved__mutmut_87": ONLY_TRUTH,
     f"{_M}_follow__mutmut_44": ONLY_TRUTH,
+    f"{_M}_approved__mutmut_27": (
+        "Not worth a test: LT signs every transaction with its one key, so ChainTransaction "
+        "rows of another sender exist only after an operator changed SIGNER_PRIVATE_KEY with "
+        "an approval of the old wallet still unmined."
+    ),
+    f"{_M}_approved__mutmut_29": (
+        "Not worth a test: a mined approval of this adapter is only found while the wallet is "
+        "not approved if the owner revoked the approval outside LT; every other pass either "
+        "finds the wallet approved or no approval transaction at all."
+    ),
+    f"{_M}_approved__mutmut_30": (
+        "Equivalent: approvals are never replaced (only a redemption's own transaction is "
+        "fee-bumped, by `_maybe_replace`), so replaced_by is always null on an approval."
+    ),
     f"{_M}_approved__mutmut_98": (
         "Not worth a test: the text of the error of a reverted adapter approval; "
         "CTF.setApprovalForAll has no condition to revert on (on Polygon or the sandbox), so "
