@@ -596,4 +596,5 @@ def test_the_breakers_read_a_sent_orders_strategy_and_rules_in_one_statement(
     with CaptureQueriesContext(connection) as warm:
         executor._observe_send(loaded, time.perf_counter(), failed=False)
     assert len(cold) == len(warm) + 1
+    assert loaded.strategy is not None and not_loaded.strategy is not None
     assert loaded.strategy.risk_rules_id == not_loaded.strategy.risk_rules_id
