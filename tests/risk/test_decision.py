@@ -11,7 +11,7 @@ import dataclasses
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from ltproject.domain import Side, TradingMode
-from risk.books import Book, MarketInfo
 from risk.decision import (
     BreakerTripped,
     BreakerView,
@@ -41,39 +40,7 @@ from risk.models import RiskRules
 from risk.portfolio import Holding, Mark, Portfolio
 from risk.reasons import ReasonCode
 from risk.vocabulary import BreakerKind, BudgetPeriod, TradingState
-
-D = Decimal
-UNIT = D("0.000001")
-TICK = timedelta(microseconds=1)
-NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-YES, NO = "1001", "1002"
-BOOK = Book(
-    token_id=YES,
-    bids=((D("0.49"), D(1000)), (D("0.48"), D(1000))),
-    asks=((D("0.50"), D(1000)), (D("0.51"), D(1000))),
-)
-
-MARKET = MarketInfo(
-    token_id=YES,
-    market_id=7,
-    condition_id="0xc",
-    event_id="",
-    neg_risk=False,
-    tick_size=D("0.01"),
-    min_order_size=D(5),
-    accepting_orders=True,
-    sibling_token_ids=(NO,),
-)
-
-
-@dataclasses.dataclass
-class Sig:
-    token_id: str = YES
-    condition_id: str = ""
-    side: str = Side.BUY
-    price: Decimal = Decimal("0.50")
-    size: Decimal | None = None
-    max_slippage_bps: int | None = None
+from tests.risk.plain import BOOK, MARKET, NOW, TICK, UNIT, YES, D, Sig
 
 
 def rules(**values: object) -> RiskRules:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ltproject.domain import OrderType, Side, TradingMode
-from risk.books import Book, MarketInfo
+from risk.books import Book
 from risk.decision import (
     BreakerNormal,
     BreakerResumed,
@@ -33,41 +33,11 @@ from risk.models import RiskRules
 from risk.portfolio import Holding, Portfolio
 from risk.reasons import ReasonCode
 from risk.vocabulary import BreakerKind, BudgetPeriod, SizingMode, TradingState
+from tests.risk.plain import BOOK, MARKET, NO, NOW, TICK, UNIT, YES, D, Sig
 
-D = Decimal
-UNIT = D("0.000001")
-TICK = timedelta(microseconds=1)
-NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-YES, NO = "1001", "1002"
 HALF = D("0.50")
 ZERO = D(0)
 HELD = D(20)
-BOOK = Book(
-    token_id=YES,
-    bids=((D("0.49"), D(1000)), (D("0.48"), D(1000))),
-    asks=((D("0.50"), D(1000)), (D("0.51"), D(1000))),
-)  # spread 0.01
-MARKET = MarketInfo(
-    token_id=YES,
-    market_id=7,
-    condition_id="0xc",
-    event_id="",
-    neg_risk=False,
-    tick_size=D("0.01"),
-    min_order_size=D(5),
-    accepting_orders=True,
-    sibling_token_ids=(NO,),
-)
-
-
-@dataclasses.dataclass
-class Sig:
-    token_id: str = YES
-    condition_id: str = ""
-    side: str = Side.BUY
-    price: Decimal = HALF
-    size: Decimal | None = None
-    max_slippage_bps: int | None = None
 
 
 def rules(**values: object) -> RiskRules:

@@ -20,7 +20,6 @@ from risk.models import RiskRules
 from risk.portfolio import Holding, Mark, Portfolio, drawdown_pct
 from risk.reasons import ReasonCode
 from risk.sizing import (
-    SizingInputs,
     limit_price,
     shares_for,
     shares_within,
@@ -28,30 +27,13 @@ from risk.sizing import (
     volatility_of,
 )
 from risk.vocabulary import SizingMode
+from tests.risk.plain import sizing_inputs, sizing_rules
 
 D = Decimal
 UNIT = D("0.000001")
 HALF = D("0.50")
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 YES = "1001"
-
-
-def _rules(mode: SizingMode, **values: object) -> RiskRules:
-    fields: dict[str, object] = {
-        "sizing_mode": mode,
-        "sizing_notional": None,
-        "sizing_percent": None,
-        "sizing_multiplier": None,
-        "sizing_target_vol": None,
-        "max_order_notional": None,
-    }
-    return RiskRules(**{**fields, **values})
-
-
-def _inputs(**values: object) -> SizingInputs:
-    fields: dict[str, object] = {"ft_size": None, "limit_price": HALF, "equity": D(1000)}
-    return SizingInputs(**{**fields, **values})  # type: ignore[arg-type]
-
 
 # --- the clamp to max_order_notional ----------------------------------------------------------
 
@@ -64,11 +46,16 @@ def test_each_varying_mode_is_clamped_at_the_max_and_not_a_unit_before(high, tar
     """Each mode's own target is exactly 10 pUSD here."""
     high = None if high is None else D(high)
     cases = [
-        (_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(1)), _inputs()),
-        (_rules(SizingMode.FT_PROPORTIONAL, sizing_multiplier=D(2)), _inputs(ft_size=D(10))),
+        (sizing_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(1)), sizing_inputs()),
         (
-            _rules(SizingMode.VOLATILITY_TARGET, sizing_notional=D(5), sizing_target_vol=D("0.02")),
-            _inputs(realised_vol=D("0.01")),
+            sizing_rules(SizingMode.FT_PROPORTIONAL, sizing_multiplier=D(2)),
+            sizing_inputs(ft_size=D(10)),
+        ),
+        (
+            sizing_rules(
+                SizingMode.VOLATILITY_TARGET, sizing_notional=D(5), sizing_target_vol=D("0.02")
+            ),
+            sizing_inputs(realised_vol=D("0.01")),
         ),
     ]
     for rules, inputs in cases:
@@ -77,15 +64,17 @@ def test_each_varying_mode_is_clamped_at_the_max_and_not_a_unit_before(high, tar
 
 
 def test_a_percent_target_is_rounded_to_the_pusd_unit() -> None:
-    rules = _rules(SizingMode.PERCENT_EQUITY, sizing_percent=D("33.3333"))
+    rules = sizing_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D("33.3333"))
     # 33.3333 % of 0.000010 is 0.00000333333: 0.000003 pUSD.
-    assert target_notional(rules, _inputs(equity=D("0.000010"))) == D("0.000003")
+    assert target_notional(rules, sizing_inputs(equity=D("0.000010"))) == D("0.000003")
 
 
 @pytest.mark.parametrize(("vol", "target"), [("0.04", "5.000000"), ("0.000003", "66666.666667")])
 def test_volatility_target_sizes_inversely_to_the_realised_volatility(vol, target) -> None:
-    rules = _rules(SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.02"))
-    assert target_notional(rules, _inputs(realised_vol=D(vol))) == D(target)
+    rules = sizing_rules(
+        SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.02")
+    )
+    assert target_notional(rules, sizing_inputs(realised_vol=D(vol))) == D(target)
 
 
 # --- shares within a budget -------------------------------------------------------------------
@@ -198,7 +187,7 @@ def _size(decision) -> Decimal | None:
 
 
 def test_percent_of_equity_sizes_on_capital_plus_realised_plus_the_marks() -> None:
-    rules = _rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(1))
+    rules = sizing_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(1))
     portfolio = Portfolio(
         capital=D(1000),
         realised=D(-200),
@@ -212,7 +201,7 @@ def test_percent_of_equity_sizes_on_capital_plus_realised_plus_the_marks() -> No
 
 
 def test_percent_of_equity_counts_a_held_position_at_the_new_mid() -> None:
-    rules = _rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(10))
+    rules = sizing_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(10))
     held = Portfolio(
         capital=D(100),
         realised=D(0),
@@ -226,7 +215,7 @@ def test_percent_of_equity_counts_a_held_position_at_the_new_mid() -> None:
 
 
 def test_volatility_target_sizes_on_the_recorded_mids_and_the_new_one() -> None:
-    rules = _rules(
+    rules = sizing_rules(
         SizingMode.VOLATILITY_TARGET,
         sizing_notional=D(10),
         sizing_target_vol=D("0.01"),
@@ -243,7 +232,9 @@ def test_volatility_target_sizes_on_the_recorded_mids_and_the_new_one() -> None:
 
 
 def test_volatility_target_without_a_lookback_has_no_volatility_to_size_on() -> None:
-    rules = _rules(SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.01"))
+    rules = sizing_rules(
+        SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.01")
+    )
     decision = _decide(rules, mids=(D("0.485"), D("0.495"), D("0.495")))
     assert (decision.reason_code, decision.message) == (
         ReasonCode.SIZING_UNAVAILABLE,
@@ -253,7 +244,7 @@ def test_volatility_target_without_a_lookback_has_no_volatility_to_size_on() -> 
 
 def test_an_entry_spends_its_target_fee_included() -> None:
     fees = FeeSchedule(rate=D("0.02"))
-    rules = _rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D("10.101"))
+    rules = sizing_rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D("10.101"))
     decision = _decide(rules, market=dataclasses.replace(MARKET, fees=fees))
     assert decision.order is not None
     assert (decision.order.size, decision.order.notional, decision.order.fee) == (
@@ -268,7 +259,9 @@ def test_an_entry_spends_its_target_fee_included() -> None:
 )
 def test_the_budget_holds_the_notional_and_the_most_the_fee_can_be(budget, code) -> None:
     fees = FeeSchedule(rate=D("0.02"))
-    rules = _rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D("10.101"), budget_daily=D(budget))
+    rules = sizing_rules(
+        SizingMode.FIXED_NOTIONAL, sizing_notional=D("10.101"), budget_daily=D(budget)
+    )
     market = dataclasses.replace(MARKET, fees=fees)
     decision = _decide(rules, keep_budget=True, market=market)
     assert decision.reason_code == code
@@ -277,7 +270,7 @@ def test_the_budget_holds_the_notional_and_the_most_the_fee_can_be(budget, code)
 
 
 def test_ft_proportional_sizes_an_entry_on_ft_s_size_at_the_limit_price() -> None:
-    rules = _rules(SizingMode.FT_PROPORTIONAL, sizing_multiplier=D("0.5"))
+    rules = sizing_rules(SizingMode.FT_PROPORTIONAL, sizing_multiplier=D("0.5"))
     decision = _decide(rules, Sig(size=D(30)))
     assert _size(decision) == D(15)  # 30 × 0.5 shares' worth at 0.50
 

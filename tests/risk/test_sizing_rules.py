@@ -10,9 +10,7 @@ import pytest
 
 from ltproject.domain import Side
 from ltproject.fees import FeeSchedule
-from risk.models import RiskRules
 from risk.sizing import (
-    SizingInputs,
     SizingUnavailable,
     limit_price,
     round_shares,
@@ -22,25 +20,9 @@ from risk.sizing import (
     volatility_of,
 )
 from risk.vocabulary import SizingMode
+from tests.risk.plain import sizing_inputs, sizing_rules
 
 D = Decimal
-
-
-def _rules(mode: SizingMode, **values: object) -> RiskRules:
-    fields: dict[str, object] = {
-        "sizing_mode": mode,
-        "sizing_notional": None,
-        "sizing_percent": None,
-        "sizing_multiplier": None,
-        "sizing_target_vol": None,
-        "max_order_notional": None,
-    }
-    return RiskRules(**{**fields, **values})
-
-
-def _inputs(**values: object) -> SizingInputs:
-    fields: dict[str, object] = {"ft_size": None, "limit_price": D("0.50"), "equity": D(1000)}
-    return SizingInputs(**{**fields, **values})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -80,50 +62,52 @@ def test_shares_within_a_budget_keep_the_fee_inside_it() -> None:
 
 
 def test_fixed_notional_is_taken_as_configured_even_over_the_max() -> None:
-    rules = _rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D(25), max_order_notional=D(10))
-    assert target_notional(rules, _inputs()) == D(25)
+    rules = sizing_rules(SizingMode.FIXED_NOTIONAL, sizing_notional=D(25), max_order_notional=D(10))
+    assert target_notional(rules, sizing_inputs()) == D(25)
 
 
 @pytest.mark.parametrize(("high", "target"), [(None, "123.456790"), ("100", "100")])
 def test_percent_of_equity_is_clamped_to_the_max(high, target) -> None:
-    rules = _rules(
+    rules = sizing_rules(
         SizingMode.PERCENT_EQUITY,
         sizing_percent=D("12.5"),
         max_order_notional=None if high is None else D(high),
     )
-    assert target_notional(rules, _inputs(equity=D("987.654321"))) == D(target)
+    assert target_notional(rules, sizing_inputs(equity=D("987.654321"))) == D(target)
 
 
 @pytest.mark.parametrize(("high", "target"), [(None, "12.348000"), ("10", "10")])
 def test_ft_proportional_is_the_fts_size_times_the_multiplier_at_the_limit(high, target) -> None:
-    rules = _rules(
+    rules = sizing_rules(
         SizingMode.FT_PROPORTIONAL,
         sizing_multiplier=D("1.5"),
         max_order_notional=None if high is None else D(high),
     )
-    inputs = _inputs(ft_size=D("20.58"), limit_price=D("0.4"))
+    inputs = sizing_inputs(ft_size=D("20.58"), limit_price=D("0.4"))
     assert target_notional(rules, inputs) == D(target)
 
 
 @pytest.mark.parametrize(("high", "target"), [(None, "20.000000"), ("15", "15")])
 def test_volatility_target_scales_the_base_by_target_over_realised(high, target) -> None:
-    rules = _rules(
+    rules = sizing_rules(
         SizingMode.VOLATILITY_TARGET,
         sizing_notional=D(10),
         sizing_target_vol=D("0.02"),
         max_order_notional=None if high is None else D(high),
     )
-    assert target_notional(rules, _inputs(realised_vol=D("0.01"))) == D(target)
+    assert target_notional(rules, sizing_inputs(realised_vol=D("0.01"))) == D(target)
 
 
 def test_no_volatility_at_all_sizes_at_the_max_or_not_at_all() -> None:
-    rules = _rules(SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.02"))
+    rules = sizing_rules(
+        SizingMode.VOLATILITY_TARGET, sizing_notional=D(10), sizing_target_vol=D("0.02")
+    )
     with pytest.raises(
         SizingUnavailable, match=r"^realised volatility is 0 and there is no max_order_notional$"
     ):
-        target_notional(rules, _inputs(realised_vol=D(0)))
+        target_notional(rules, sizing_inputs(realised_vol=D(0)))
     rules.max_order_notional = D(7)
-    assert target_notional(rules, _inputs(realised_vol=D(0))) == D(7)
+    assert target_notional(rules, sizing_inputs(realised_vol=D(0))) == D(7)
 
 
 @pytest.mark.parametrize(
@@ -146,13 +130,13 @@ def test_no_volatility_at_all_sizes_at_the_max_or_not_at_all() -> None:
 )  # fmt: skip
 def test_why_a_sizing_rule_has_no_answer(mode, values, inputs, why) -> None:
     with pytest.raises(SizingUnavailable) as unavailable:
-        target_notional(_rules(mode, **values), _inputs(**inputs))
+        target_notional(sizing_rules(mode, **values), sizing_inputs(**inputs))
     assert str(unavailable.value) == why
 
 
 def test_percent_of_a_small_positive_equity_is_an_answer() -> None:
-    rules = _rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(50))
-    assert target_notional(rules, _inputs(equity=D("0.000002"))) == D("0.000001")
+    rules = sizing_rules(SizingMode.PERCENT_EQUITY, sizing_percent=D(50))
+    assert target_notional(rules, sizing_inputs(equity=D("0.000002"))) == D("0.000001")
 
 
 def test_realised_volatility_is_the_deviation_of_successive_changes() -> None:
