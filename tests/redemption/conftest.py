@@ -13,7 +13,8 @@ from eth_account import Account
 from execution.models import Market, Position
 from ltproject.domain import TradingMode
 from redemption.chain import Chain
-from redemption.models import ChainTransaction, Redemption
+from redemption.models import ChainTransaction, Redemption, RedemptionState
+from redemption.transactions import fees_current, transaction_sign_and_store
 from sandbox.chain import ANVIL_KEYS, SandboxChain, SandboxMarket
 from tests.factories import MarketFactory, MarketTokenFactory, PositionFactory
 
@@ -109,3 +110,36 @@ def hold(
 def tx_of(redemption: Redemption) -> ChainTransaction:
     assert redemption.transaction is not None
     return redemption.transaction
+
+
+def stored_transaction(
+    chain: Chain, to: str, data: str, *, gas: int, purpose: str
+) -> ChainTransaction:
+    """A transaction of the wallet at its next nonce, signed and stored, not sent."""
+    return transaction_sign_and_store(
+        chain=chain,
+        sender=WALLET,
+        chain_next=chain.transaction_count(WALLET),
+        to=to,
+        data=data,
+        gas=gas,
+        fees=fees_current(chain=chain),
+        purpose=purpose,
+    )
+
+
+def submitted_redeem(chain: Chain, redemption: Redemption) -> ChainTransaction:
+    """The redemption submitted with its redeem of 10 winning shares signed and stored (not
+    sent), as a worker that stopped after storing it leaves it."""
+    to, data = chain.redeem_call(
+        route=redemption.route,
+        condition_id=redemption.condition_id,
+        collateral=redemption.collateral_token,
+        index_sets=redemption.index_sets,
+        amounts=[10_000_000, 0],
+    )
+    stored = stored_transaction(chain, to, data, gas=300_000, purpose="redeem")
+    Redemption.objects.filter(pk=redemption.pk).update(
+        state=RedemptionState.SUBMITTED, transaction=stored, expected_payout=Decimal("10")
+    )
+    return stored

@@ -40,12 +40,17 @@ from redemption.services import (
     redemptions_process,
 )
 from redemption.transactions import (
-    fees_current,
     transaction_broadcast,
-    transaction_sign_and_store,
 )
 from tests.factories import OrderFactory, PositionFactory, RedemptionFactory, StrategyFactory
-from tests.redemption.conftest import WALLET, hold, new_market, tx_of
+from tests.redemption.conftest import (
+    WALLET,
+    hold,
+    new_market,
+    stored_transaction,
+    submitted_redeem,
+    tx_of,
+)
 from tests.redemption.faults import FaultyProvider
 from tests.redemption.test_relayer import smart_wallet
 from tests.redemption.test_services_relayed import approve_outside_lt, assert_waits, due, winner
@@ -117,16 +122,7 @@ def test_an_unmined_approval_holds_the_redeem_back_and_is_not_signed_again(
     try:
         # Another transaction of the wallet is waiting to be mined too: not the approval.
         to, data = chain.approval_call(sandbox_chain.addresses["collateral_adapter"])
-        other = transaction_sign_and_store(
-            chain=chain,
-            sender=WALLET,
-            chain_next=chain.transaction_count(WALLET),
-            to=to,
-            data=data,
-            gas=100_000,
-            fees=fees_current(chain=chain),
-            purpose="other",
-        )
+        other = stored_transaction(chain, to, data, gas=100_000, purpose="other")
         assert transaction_broadcast(chain=chain, tx=other)
         before = timezone.now()
         redemptions_process(chain=chain)
@@ -504,26 +500,7 @@ def test_a_redeem_stored_but_never_sent_is_sent_and_paid_by_the_next_pass(
 ):
     redemption = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("10")))
     _approve(sandbox_chain)
-    to, data = chain.redeem_call(
-        route=redemption.route,
-        condition_id=redemption.condition_id,
-        collateral=redemption.collateral_token,
-        index_sets=redemption.index_sets,
-        amounts=[10_000_000, 0],
-    )
-    stored = transaction_sign_and_store(
-        chain=chain,
-        sender=WALLET,
-        chain_next=chain.transaction_count(WALLET),
-        to=to,
-        data=data,
-        gas=300_000,
-        fees=fees_current(chain=chain),
-        purpose="redeem",
-    )
-    Redemption.objects.filter(pk=redemption.pk).update(
-        state=RedemptionState.SUBMITTED, transaction=stored, expected_payout=D("10")
-    )
+    stored = submitted_redeem(chain, redemption)
     redemptions_process(chain=chain)
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
@@ -541,16 +518,7 @@ def test_a_lost_earlier_transaction_is_sent_before_the_redeem_so_the_redeem_is_p
     _approve(sandbox_chain)
     # An earlier transaction of the wallet, stored with the next nonce, never reached the node.
     to, data = chain.approval_call(sandbox_chain.addresses["collateral_adapter"])
-    lost = transaction_sign_and_store(
-        chain=chain,
-        sender=WALLET,
-        chain_next=chain.transaction_count(WALLET),
-        to=to,
-        data=data,
-        gas=100_000,
-        fees=fees_current(chain=chain),
-        purpose="other",
-    )
+    lost = stored_transaction(chain, to, data, gas=100_000, purpose="other")
     redemptions_process(chain=chain)
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error

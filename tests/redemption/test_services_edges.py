@@ -45,9 +45,14 @@ from redemption.services import (
     redemptions_alert_overdue,
     redemptions_process,
 )
-from redemption.transactions import fees_current, transaction_sign_and_store
 from tests.factories import MarketFactory, PositionFactory, RedemptionFactory, StrategyFactory
-from tests.redemption.conftest import WALLET, hold, new_market, tx_of
+from tests.redemption.conftest import (
+    WALLET,
+    hold,
+    new_market,
+    submitted_redeem,
+    tx_of,
+)
 from tests.redemption.faults import FaultyProvider
 
 D = Decimal
@@ -86,26 +91,7 @@ def test_a_reverted_redeem_pays_nothing_counts_an_attempt_and_is_sent_again(
     redemption = _resolved_winner(sandbox_chain, chain)
     # A redeem signed while the adapter could pull the positions, mined after it could not
     # (no approval on the CTF): the transaction reverts.
-    to, data = chain.redeem_call(
-        route=redemption.route,
-        condition_id=redemption.condition_id,
-        collateral=redemption.collateral_token,
-        index_sets=redemption.index_sets,
-        amounts=[10_000_000, 0],
-    )
-    reverting = transaction_sign_and_store(
-        chain=chain,
-        sender=WALLET,
-        chain_next=chain.transaction_count(WALLET),
-        to=to,
-        data=data,
-        gas=300_000,
-        fees=fees_current(chain=chain),
-        purpose="redeem",
-    )
-    Redemption.objects.filter(pk=redemption.pk).update(
-        state=RedemptionState.SUBMITTED, transaction=reverting, expected_payout=D("10")
-    )
+    reverting = submitted_redeem(chain, redemption)
     before = timezone.now()
     redemptions_process(chain=chain)
 
