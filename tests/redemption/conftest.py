@@ -112,6 +112,18 @@ def tx_of(redemption: Redemption) -> ChainTransaction:
     return redemption.transaction
 
 
+def approve_adapter(sandbox: SandboxChain) -> None:
+    """The wallet approves the collateral adapter on the CTF itself, outside LT (mined)."""
+    adapter = sandbox.addresses["collateral_adapter"]
+    tx = sandbox.ctf.functions.setApprovalForAll(adapter, True).transact({"from": WALLET})
+    sandbox.w3.eth.wait_for_transaction_receipt(tx)
+
+
+def automine(sandbox: SandboxChain, on: bool) -> None:
+    """Anvil mines each transaction as it arrives (on) or leaves it pending (off)."""
+    sandbox.w3.provider.make_request("anvil_setAutomine", [on])  # type: ignore[arg-type]
+
+
 def stored_transaction(
     chain: Chain, to: str, data: str, *, gas: int, purpose: str
 ) -> ChainTransaction:

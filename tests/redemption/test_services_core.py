@@ -45,6 +45,8 @@ from redemption.transactions import (
 from tests.factories import OrderFactory, PositionFactory, RedemptionFactory, StrategyFactory
 from tests.redemption.conftest import (
     WALLET,
+    approve_adapter,
+    automine,
     hold,
     new_market,
     stored_transaction,
@@ -58,16 +60,6 @@ from tests.redemption.test_services_relayed import approve_outside_lt, assert_wa
 D = Decimal
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-def _approve(sandbox_chain) -> None:
-    adapter = sandbox_chain.addresses["collateral_adapter"]
-    tx = sandbox_chain.ctf.functions.setApprovalForAll(adapter, True).transact({"from": WALLET})
-    sandbox_chain.w3.eth.wait_for_transaction_receipt(tx)
-
-
-def _automine(sandbox_chain, on: bool) -> None:
-    sandbox_chain.w3.provider.make_request("anvil_setAutomine", [on])
 
 
 def _detected(sandbox_chain, chain, held) -> Redemption:
@@ -118,7 +110,7 @@ def test_an_unmined_approval_holds_the_redeem_back_and_is_not_signed_again(
         dedupe_key=f"{RedemptionAlert.FAILED}:unknown-collateral:{redemption.condition_id}",
         condition_id=redemption.condition_id,
     )
-    _automine(sandbox_chain, False)
+    automine(sandbox_chain, False)
     try:
         # Another transaction of the wallet is waiting to be mined too: not the approval.
         to, data = chain.approval_call(sandbox_chain.addresses["collateral_adapter"])
@@ -156,7 +148,7 @@ def test_an_unmined_approval_holds_the_redeem_back_and_is_not_signed_again(
         redemptions_process(chain=chain)
     finally:
         sandbox_chain.w3.provider.make_request("evm_setIntervalMining", [0])
-        _automine(sandbox_chain, True)
+        automine(sandbox_chain, True)
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.CONFIRMED, redemption.last_error
     assert redemption.last_error == ""
@@ -191,7 +183,7 @@ def test_a_redeem_is_booked_at_the_confirmation_depth_from_the_balances_of_its_o
     # The wallet holds 2 more than the books: the whole payout is the strategy's.
     sandbox_chain.give_position(WALLET, held.onchain, 0, 2_000_000)
     redemption = _detected(sandbox_chain, chain, held)
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     sandbox_chain.fund_pusd(WALLET, 3_000_000)  # the block just before the redeem's
 
     before = timezone.now()
@@ -237,11 +229,11 @@ def test_collateral_moved_in_the_redeems_block_by_something_else_is_noted_on_the
     sandbox_chain, chain, chain_settings
 ):
     redemption = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("10")))
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     sandbox_chain.fund_pusd(WALLET, 1_000_000)  # held before
     deployer = sandbox_chain.deployer
     sandbox_chain.fund_legacy(deployer, 4_000_000)
-    _automine(sandbox_chain, False)
+    automine(sandbox_chain, False)
     try:
         redemptions_process(chain=chain)  # sent, not mined
         # Another payment to the wallet lands in the same block.
@@ -250,7 +242,7 @@ def test_collateral_moved_in_the_redeems_block_by_something_else_is_noted_on_the
         assert redemption.state == RedemptionState.SUBMITTED
         sandbox_chain.w3.provider.make_request("anvil_mine", [1])
     finally:
-        _automine(sandbox_chain, True)
+        automine(sandbox_chain, True)
     Redemption.objects.filter(pk=redemption.pk).update(next_attempt_at=None)
     redemptions_process(chain=chain)
     redemption.refresh_from_db()
@@ -499,7 +491,7 @@ def test_a_redeem_stored_but_never_sent_is_sent_and_paid_by_the_next_pass(
     sandbox_chain, chain, chain_settings
 ):
     redemption = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("10")))
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     stored = submitted_redeem(chain, redemption)
     redemptions_process(chain=chain)
     redemption.refresh_from_db()
@@ -515,7 +507,7 @@ def test_a_lost_earlier_transaction_is_sent_before_the_redeem_so_the_redeem_is_p
     sandbox_chain, chain, chain_settings
 ):
     redemption = _detected(sandbox_chain, chain, hold(sandbox_chain, shares=D("10")))
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     # An earlier transaction of the wallet, stored with the next nonce, never reached the node.
     to, data = chain.approval_call(sandbox_chain.addresses["collateral_adapter"])
     lost = stored_transaction(chain, to, data, gas=100_000, purpose="other")

@@ -48,6 +48,8 @@ from redemption.services import (
 from tests.factories import MarketFactory, PositionFactory, RedemptionFactory, StrategyFactory
 from tests.redemption.conftest import (
     WALLET,
+    approve_adapter,
+    automine,
     hold,
     new_market,
     submitted_redeem,
@@ -58,16 +60,6 @@ from tests.redemption.faults import FaultyProvider
 D = Decimal
 
 pytestmark = pytest.mark.django_db
-
-
-def _approve(sandbox_chain) -> None:
-    adapter = sandbox_chain.addresses["collateral_adapter"]
-    tx = sandbox_chain.ctf.functions.setApprovalForAll(adapter, True).transact({"from": WALLET})
-    sandbox_chain.w3.eth.wait_for_transaction_receipt(tx)
-
-
-def _automine(sandbox_chain, on: bool) -> None:
-    sandbox_chain.w3.provider.make_request("anvil_setAutomine", [on])
 
 
 def _resolved_winner(sandbox_chain, chain) -> Redemption:
@@ -129,8 +121,8 @@ def test_a_pending_redeem_waits_and_is_replaced_once_stuck_for_exactly_the_stuck
     chain_settings.REDEMPTION_STUCK_AFTER_SECONDS = 60
     stuck_after = timedelta(seconds=60)
     redemption = _resolved_winner(sandbox_chain, chain)
-    _approve(sandbox_chain)
-    _automine(sandbox_chain, False)
+    approve_adapter(sandbox_chain)
+    automine(sandbox_chain, False)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         redemptions_process(chain=chain)  # sent; no block is mined
@@ -190,7 +182,7 @@ def test_a_lost_send_is_sent_again_twice_a_pass_then_left_for_the_next_pass(
 ):
     chain_settings.REDEMPTION_RECEIPT_TIMEOUT = 0.05
     redemption = _resolved_winner(sandbox_chain, chain)
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     lossy = _lossy_chain(chain_settings, LosesSends)
     redemptions_process(chain=lossy)
     provider = lossy.w3.provider
@@ -230,8 +222,8 @@ def test_after_a_re_send_the_pass_waits_a_full_receipt_timeout_for_it(
 ):
     chain_settings.REDEMPTION_RECEIPT_TIMEOUT = 0.5
     redemption = _resolved_winner(sandbox_chain, chain)
-    _approve(sandbox_chain)
-    _automine(sandbox_chain, False)
+    approve_adapter(sandbox_chain)
+    automine(sandbox_chain, False)
     late = _lossy_chain(chain_settings, LosesFirstSendThenMinesLate)
     redemptions_process(chain=late)
     redemption.refresh_from_db()
@@ -604,7 +596,7 @@ def test_a_worker_whose_claim_was_taken_over_sends_and_writes_nothing(
     sandbox_chain, chain, chain_settings
 ):
     redemption = _resolved_winner(sandbox_chain, chain)
-    _approve(sandbox_chain)
+    approve_adapter(sandbox_chain)
     nonce = chain.transaction_count(WALLET)
     slow = _lossy_chain(chain_settings, AnotherWorkerClaims, redemption=redemption)
     redemptions_process(chain=slow)

@@ -27,7 +27,7 @@ from risk.sizing import (
     volatility_of,
 )
 from risk.vocabulary import SizingMode
-from tests.risk.plain import sizing_inputs, sizing_rules
+from tests.risk.plain import Sig, sizing_inputs, sizing_rules
 
 D = Decimal
 UNIT = D("0.000001")
@@ -149,16 +149,6 @@ MARKET = MarketInfo(
     accepting_orders=True,
     sibling_token_ids=(),
 )
-
-
-@dataclasses.dataclass
-class Sig:
-    token_id: str = YES
-    condition_id: str = ""
-    side: str = Side.BUY
-    price: Decimal = HALF
-    size: Decimal | None = None
-    max_slippage_bps: int | None = None
 
 
 def _decide(
